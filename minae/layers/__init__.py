@@ -1,0 +1,1 @@
+"""Layers: one per file. See base.py for the contract every layer keeps."""

@@ -1,0 +1,109 @@
+"""Element-wise activations. Each backward is ``dx = dy * f'(x)``, element by element.
+
+The trick in every backward below is to write ``f'`` in terms of what forward already
+computed, so nothing is recomputed:
+
+==============  ===============================  ===========================================
+layer           forward ``y = f(x)``             backward ``dx = dy * f'(x)``
+==============  ===============================  ===========================================
+ReLU            ``max(x, 0)``                    ``dy * (x > 0)``  (the *input's* sign)
+LeakyReLU(a)    ``x if x > 0 else a x``          ``dy * (1 if x > 0 else a)``
+Sigmoid         ``1 / (1 + exp(-x))``            ``dy * y * (1 - y)``
+Tanh            ``tanh(x)``                      ``dy * (1 - y**2)``
+Softplus        ``log(1 + exp(x))``              ``dy * sigmoid(x)``
+==============  ===============================  ===========================================
+
+At ``x = 0`` ReLU has no derivative; minae (like every framework) uses 0 there. Gradient
+checks keep inputs away from 0 for that reason.
+
+These layers have no parameters and keep the input's float dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae.layers.base import Layer, as_float_array
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` without overflow for large ``|x|``.
+
+    For ``x >= 0`` use ``1 / (1 + exp(-x))``; for ``x < 0`` the equal form
+    ``exp(x) / (1 + exp(x))``; each only ever exponentiates a non-positive number.
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))``, stable for any ``x``."""
+    x = np.asarray(x)
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class ReLU(Layer):
+    """``y = max(x, 0)``; ``dx = dy * (x > 0)``. Shapes: any, ``y`` like ``x``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "ReLU input")
+        self.mask = x > 0  # where the input (not the output) is positive
+        return x * self.mask
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * self.mask
+
+
+class LeakyReLU(Layer):
+    """``y = x`` where ``x > 0``, else ``negative_slope * x``. Shapes: any."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        if not np.isfinite(negative_slope) or negative_slope < 0:
+            raise ValueError(f"LeakyReLU negative_slope must be >= 0; got {negative_slope}")
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "LeakyReLU input")
+        self.slope = np.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * self.slope
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU({self.negative_slope})"
+
+
+class Sigmoid(Layer):
+    """``y = 1 / (1 + exp(-x))``; ``dx = dy * y * (1 - y)``. Shapes: any."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = sigmoid(as_float_array(x, "Sigmoid input"))
+        return self.y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * self.y * (1.0 - self.y)
+
+
+class Tanh(Layer):
+    """``y = tanh(x)``; ``dx = dy * (1 - y**2)``. Shapes: any."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.tanh(as_float_array(x, "Tanh input"))
+        return self.y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * (1.0 - self.y**2)
+
+
+class Softplus(Layer):
+    """``y = log(1 + exp(x))``; ``dx = dy * sigmoid(x)``. Shapes: any."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = as_float_array(x, "Softplus input")
+        return softplus(self.x)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * sigmoid(self.x)

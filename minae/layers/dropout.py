@@ -1,0 +1,60 @@
+"""Inverted dropout.
+
+In training, each input is kept with probability ``1 - p`` and scaled by ``1 / (1 - p)`` so the
+expected output equals the input; at evaluation time the layer is the identity::
+
+    mask[i] = (u[i] >= p) / (1 - p),   u[i] ~ U(0, 1)
+    y = x * mask                       dx = dy * mask
+
+The mask is drawn once per forward pass and kept, so backward uses the same one. It can also
+be passed in (``forward(x, mask=m)``), which makes a forward pass a pure function of its inputs:
+that is how the gradient checker tests this layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae.layers.base import Layer, as_float_array
+
+
+class Dropout(Layer):
+    """Zero each input with probability ``p`` in training; identity in ``eval()`` mode.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        The probability of dropping a unit.
+    rng : np.random.Generator, optional
+        Source of the masks; ``None`` means a fresh unseeded generator.
+
+    Shapes: any; ``mask`` has the shape of ``x``.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout p must be in [0, 1); got {p}")
+        self.p = float(p)
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.mask = None
+
+    def forward(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        x = as_float_array(x, "Dropout input")
+        if not self.training:
+            self.mask = None
+            return x
+        if mask is None:
+            keep = self.rng.random(x.shape) >= self.p
+            mask = keep.astype(x.dtype) / (1.0 - self.p)
+        elif np.shape(mask) != x.shape:
+            raise ValueError(f"Dropout mask must have the input's shape {x.shape}; "
+                             f"got {np.shape(mask)}")
+        self.mask = mask
+        return x * mask
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy if self.mask is None else dy * self.mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
