@@ -167,7 +167,7 @@ def check_gradients(
         idx = _sample_indices(x.shape, max_entries, rng)
         n = numerical_gradient(objective, x, h=h, indices=idx)
         if len(idx) < x.size:  # compare only where we computed
-            rows = tuple(np.array(k) for k in zip(*idx)) if x.ndim else ()
+            rows = tuple(np.array(k) for k in zip(*idx, strict=True)) if x.ndim else ()
             a_cmp, n_cmp = a[rows], n[rows]
         else:
             a_cmp, n_cmp = a.ravel(), n.ravel()
@@ -190,7 +190,8 @@ def check_gradients(
         bad = [r for r in results if not r.passed]
         lines = [
             f"gradient of {r.name!r} is wrong: relative error {r.rel_error:.2e} >= tol {tol:.0e}; "
-            f"worst at index {r.worst_index}: analytic {r.analytic:.6g}, numerical {r.numerical:.6g}"
+            f"worst at index {r.worst_index}: analytic {r.analytic:.6g}, "
+            f"numerical {r.numerical:.6g}"
             for r in bad
         ]
         raise GradientCheckError("\n".join(lines) + "\n\n" + report(results, tol), results)

@@ -9,7 +9,8 @@ With ``fan_in`` inputs and ``fan_out`` outputs per unit (for a convolution, mult
 * ``"he_normal"``: ``W ~ N(0, 2 / fan_in)`` (He et al. 2015, for ReLU networks); biases 0.
   (Keras draws from a truncated normal; minae uses the plain normal so the variance is exactly
   the formula's.)
-* ``"pytorch"`` (``nn.Linear`` / ``nn.Conv2d``'s default): ``W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``
+* ``"pytorch"`` (``nn.Linear`` / ``nn.Conv2d``'s default):
+  ``W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``
   (that is kaiming_uniform with a = sqrt(5)) and ``b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``;
   ``Var(W) = 1 / (3 fan_in)``.
 """

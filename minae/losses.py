@@ -15,14 +15,13 @@ The element-wise losses and their derivatives
 ---------------------------------------------
 with prediction ``p`` (or logit ``z``, or mean ``mu``) and target ``t``:
 
-==============================  ==========================================  ==========================
-loss                            ``l``                                       ``dl / d(prediction)``
-==============================  ==========================================  ==========================
-mse                             ``(p - t)**2``                              ``2 (p - t)``
-binary_cross_entropy            ``-(t log p + (1 - t) log(1 - p))``         ``(p - t) / (p (1 - p))``
-binary_cross_entropy_with_logits ``max(z, 0) - z t + log(1 + exp(-|z|))``   ``sigmoid(z) - t``
-gaussian_nll                    ``log(2 pi)/2 + s + (t - mu)**2 / (2 e^2s)`` ``(mu - t) / e^(2s)``
-==============================  ==========================================  ==========================
+* ``mse``: ``l = (p - t)**2``, ``dl/dp = 2 (p - t)``
+* ``binary_cross_entropy``: ``l = -(t log p + (1 - t) log(1 - p))``,
+  ``dl/dp = (p - t) / (p (1 - p))``
+* ``binary_cross_entropy_with_logits``: ``l = max(z, 0) - z t + log(1 + exp(-|z|))``,
+  ``dl/dz = sigmoid(z) - t``
+* ``gaussian_nll`` (``s = log sigma``): ``l = log(2 pi)/2 + s + (t - mu)**2 / (2 exp(2 s))``,
+  ``dl/dmu = (mu - t) / exp(2 s)``
 
 ``binary_cross_entropy_with_logits`` is ``binary_cross_entropy(sigmoid(z), t)`` rewritten so
 that nothing overflows: with ``p = sigmoid(z)``, ``-log p = log(1 + exp(-z))`` and

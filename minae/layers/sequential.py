@@ -29,7 +29,8 @@ class Sequential(Container):
         super().__init__()
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential argument {i} must be a Layer; got {type(layer).__name__}")
+                raise TypeError(
+                    f"Sequential argument {i} must be a Layer; got {type(layer).__name__}")
         self.layers = list(layers)
 
     def children(self) -> list[tuple[str, Layer]]:
