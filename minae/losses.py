@@ -69,7 +69,9 @@ def mse(prediction: np.ndarray, target: np.ndarray, reduction: str = "batch"):
     p, t = _check_pair(prediction, target, "mse")
     s = _scale(p.shape, reduction)
     diff = p - t
+    # EXERCISE mse: return (float(np.sum(diff * diff) / s), grad), grad = dL/dprediction
     return float(np.sum(diff * diff) / s), 2.0 * diff / s
+    # END EXERCISE
 
 
 def binary_cross_entropy(prediction: np.ndarray, target: np.ndarray, reduction: str = "batch"):
@@ -97,7 +99,9 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray,
     z, t = _check_pair(logits, target, "binary_cross_entropy_with_logits")
     s = _scale(z.shape, reduction)
     loss = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    # EXERCISE bce_with_logits: return (float(np.sum(loss) / s), grad), grad = dL/dlogits
     return float(np.sum(loss) / s), (sigmoid(z) - t) / s
+    # END EXERCISE
 
 
 def gaussian_nll(mean: np.ndarray, target: np.ndarray, log_sigma=0.0, reduction: str = "batch"):

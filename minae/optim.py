@@ -280,14 +280,18 @@ class Adam(Optimizer):
             g = g + self.weight_decay * p
         state["t"] += 1
         t, m, v = state["t"], state["m"], state["v"]
+        # EXERCISE adam_step: update m and v in place, then compute m_hat and v_hat
         m *= beta1
         m += (1.0 - beta1) * g
         v *= beta2
         v += (1.0 - beta2) * g**2
         m_hat = m / (1.0 - beta1**t)
         v_hat = v / (1.0 - beta2**t)
+        # END EXERCISE
         e = self.eps / math.sqrt(1.0 - beta2**t) if self.eps_hat else self.eps
+        # EXERCISE adam_step: update the parameter p in place
         p -= self.lr * m_hat / (np.sqrt(v_hat) + e)
+        # END EXERCISE
 
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr}, betas=({self.beta1}, {self.beta2}), eps={self.eps}, "

@@ -48,11 +48,15 @@ class ReLU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "ReLU input")
+        # EXERCISE relu: return y = max(x, 0), keeping on self what backward will need
         self.mask = x > 0  # where the input (not the output) is positive
         return x * self.mask
+        # END EXERCISE
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        # EXERCISE relu: return dx = dL/dx from dy and what forward kept
         return dy * self.mask
+        # END EXERCISE
 
 
 class LeakyReLU(Layer):
@@ -84,7 +88,9 @@ class Sigmoid(Layer):
         return self.y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        # EXERCISE sigmoid: return dx = dL/dx from dy and what forward kept (self.y)
         return dy * self.y * (1.0 - self.y)
+        # END EXERCISE
 
 
 class Tanh(Layer):

@@ -81,9 +81,11 @@ class Dense(Layer):
         return x @ self.params["W"] + self.params["b"]
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        # EXERCISE dense: set self.grads["W"] and self.grads["b"], then return dx
         self.grads["W"] = self.x.T @ dy        # (D_in, N) @ (N, D_out)
         self.grads["b"] = dy.sum(axis=0)       # one bias, used by every example
         return dy @ self.params["W"].T         # (N, D_out) @ (D_out, D_in)
+        # END EXERCISE
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features})"

@@ -1,0 +1,247 @@
+"""The plumbing every demo shares: options, data, a checked output folder, Ctrl-C-safe training,
+saving figures.
+
+A demo is a script in ``demos/`` with an importable ``main(argv) -> int``. Written with this
+module it reads top to bottom as the lesson does::
+
+    from minae import demo
+
+    def main(argv=None) -> int:
+        parser = demo.make_parser("conv_autoencoder", __doc__, epochs=25)
+        parser.add_argument("--pooling", choices=["keras", "pytorch"], default="keras")
+        args = demo.parse_args(parser, argv)       # bad input: one line, exit 2, before training
+        train, test = demo.load_data(args, parser) # prints one line if it fell back to synthetic
+        model = conv_autoencoder(rng=np.random.default_rng(args.seed))
+        history = demo.train(model, train.images, args=args)  # Ctrl-C: stops, keeps the weights
+        demo.save(plotting.image_rows(...), args, "reconstructions.png")  # prints the path
+        return 0
+
+    if __name__ == "__main__":
+        raise SystemExit(main())
+
+The standard options (DESIGN.md)
+--------------------------------
+``--quick``      a run under a minute: ``quick_epochs`` epochs on ``quick_limit`` training
+                 images (and a third as many test images)
+``--epochs N``   training epochs (default: the lesson's, or the quick one with ``--quick``)
+``--dataset``    ``mnist`` (default), ``fashion-mnist`` or ``synthetic-digits``
+``--limit N``    use at most N training images and N test images
+``--seed S``     seeds the weights, the batches and the noise (default 0)
+``--out DIR``    where figures go (default ``out/<demo name>``); checked writable up front
+``--data-dir``   where the IDX files are, or go when downloaded
+``--batch-size`` mini-batch size (default 128, the lesson's)
+
+Bad input (an unknown dataset, an ``--out`` that cannot be written, a demo's own checks through
+``parser.error``) prints one line and exits with status 2 before any training starts.
+
+Ctrl-C
+------
+``minae.training.fit`` stops after the current batch on Ctrl-C and keeps the weights
+(``history.interrupted``). ``train`` below says so in one line and returns, so the demo goes on to
+draw its figures of the model as it is; ``interruptible()`` does the same for any other stretch
+of work (a custom loop, a second model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from minae import plotting
+from minae.losses import binary_cross_entropy_with_logits
+
+LESSON_LR = 1e-3  # Adam's learning rate in the lesson (Keras's default)
+LESSON_EPS = 1e-7  # Keras's Adam epsilon (PyTorch uses 1e-8)
+LESSON_BATCH = 128
+LESSON_EPOCHS = 25
+
+#: The lesson's loss: BCE per pixel (Keras's "mean" reduction), computed from logits.
+bce_logits_mean = functools.partial(binary_cross_entropy_with_logits, reduction="mean")
+
+
+def make_parser(name: str, description: str | None = None, *, epochs: int = LESSON_EPOCHS,
+                quick_epochs: int = 2, quick_limit: int = 6000,
+                dataset: str = "mnist") -> argparse.ArgumentParser:
+    """An ``ArgumentParser`` with the standard demo options; add the demo's own to it.
+
+    Parameters
+    ----------
+    name : str
+        The demo's name: the program name and the default ``--out`` (``out/<name>``).
+    description : str
+        Shown by ``--help`` (a demo passes its module docstring).
+    epochs, quick_epochs, quick_limit : int
+        The default number of epochs, and what ``--quick`` means for this demo.
+    dataset : str
+        The default ``--dataset``.
+    """
+    p = argparse.ArgumentParser(prog=f"python demos/{name}.py", description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help=f"a run under a minute: {quick_epochs} epoch(s) on {quick_limit} images")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"training epochs (default {epochs}; {quick_epochs} with --quick)")
+    p.add_argument("--dataset", default=dataset,
+                   help=f"mnist, fashion-mnist or synthetic-digits (default {dataset})")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="use at most N training and N test images")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"folder for the figures (default out/{name})")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder of the IDX files (default: minae's data folder)")
+    p.add_argument("--batch-size", type=int, default=LESSON_BATCH,
+                   help=f"mini-batch size (default {LESSON_BATCH})")
+    p.set_defaults(_name=name, _epochs=epochs, _quick_epochs=quick_epochs,
+                   _quick_limit=quick_limit)
+    return p
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse ``argv``, fill in the defaults ``--quick`` implies, and check ``--out`` can be written.
+
+    Adds ``args.out`` (an existing, writable folder), ``args.epochs``, ``args.limit`` (None = all)
+    and ``args.rng`` (``np.random.default_rng(args.seed)``). Exits with status 2 on bad input.
+    """
+    args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = args._quick_epochs if args.quick else args._epochs
+    args.test_limit = args.limit
+    if args.limit is None and args.quick:
+        args.limit = args._quick_limit
+        args.test_limit = max(args._quick_limit // 3, 1)
+    for opt in ("epochs", "limit", "batch_size"):
+        v = getattr(args, opt)
+        if v is not None and v < 1:
+            parser.error(f"--{opt.replace('_', '-')} must be a positive integer; got {v}")
+    _check_dataset_name(parser, args.dataset)
+    args.out = check_out_dir(parser, args.out or os.path.join("out", args._name))
+    args.rng = np.random.default_rng(args.seed)
+    return args
+
+
+def _check_dataset_name(parser: argparse.ArgumentParser, name: str) -> None:
+    known = ("mnist", "fashion-mnist", "synthetic-digits")
+    try:
+        from minae import datasets
+
+        known = tuple(getattr(datasets, "DATASET_NAMES", known))
+    except ImportError:  # the loader will say what is wrong when it is used
+        pass
+    if name not in known:
+        parser.error(f"--dataset: unknown dataset {name!r}; choose one of {', '.join(known)}")
+
+
+def check_out_dir(parser: argparse.ArgumentParser | None, out: str | os.PathLike) -> str:
+    """Make ``out`` (and parents) and prove a file can be written there; else exit 2.
+
+    Returns the folder as a string. With ``parser=None`` it raises ``ValueError`` instead.
+    """
+    out = os.fspath(out)
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        msg = f"--out {out!r} cannot be written: {e.strerror or e}"
+        if parser is None:
+            raise ValueError(msg) from None
+        parser.error(msg)
+    return out
+
+
+def load_data(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None, *,
+              dataset: str | None = None, train: bool = True, test: bool = True):
+    """Load the train and/or test split of ``args.dataset`` (or ``dataset``), at most
+    ``args.limit`` images each. Returns ``(train, test)`` Datasets (None for a split not
+    asked for). ``load_dataset`` prints one line if it falls back to synthetic digits.
+    A name the loader refuses exits 2 through ``parser.error`` (or raises without a parser).
+    """
+    from minae.datasets import load_dataset
+
+    name = dataset or args.dataset
+    kw = {"data_dir": args.data_dir, "seed": args.seed}
+    train_set = test_set = None
+    try:
+        if train:
+            train_set = load_dataset(name, "train", limit=args.limit, **kw)
+            name = train_set.name  # after a fallback (one printed line), what was used
+        if test:
+            test_set = load_dataset(name, "test", limit=getattr(args, "test_limit", args.limit),
+                                    **kw)
+    except ValueError as e:
+        if parser is None:
+            raise
+        parser.error(str(e))
+    parts = [f"{len(d)} {split}" for split, d in (("train", train_set), ("test", test_set))
+             if d is not None]
+    first = train_set or test_set
+    src = f" ({first.source})" if first is not None else ""
+    print(f"data: {first.name}{src}: {', '.join(parts)} images")
+    return train_set, test_set
+
+
+def lesson_optimizer():
+    """The lesson's optimizer: Adam, lr 1e-3, betas (0.9, 0.999), eps 1e-7 (Keras's)."""
+    from minae.optim import Adam
+
+    return Adam(lr=LESSON_LR, eps=LESSON_EPS)
+
+
+def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, optimizer=None,
+          epochs: int | None = None, what: str = "training", **fit_kwargs):
+    """``minae.training.fit`` with the demo's settings, safe against Ctrl-C.
+
+    Uses ``args.epochs``, ``args.batch_size`` and ``args.seed`` unless given; the lesson's
+    optimizer and loss (BCE per pixel on logits) unless given. On Ctrl-C ``fit`` stops after
+    the batch and keeps the weights; this prints one line saying the figures will show the
+    model as it is, and returns the history (``None`` if the interrupt came before ``fit``
+    returned one). Other ``fit`` keywords (``transform=``, ``validation=``) pass through.
+    """
+    from minae.training import fit
+
+    optimizer = lesson_optimizer() if optimizer is None else optimizer
+    history = None
+    t0 = time.perf_counter()
+    with interruptible(what):
+        history = fit(model, x, y, loss=loss, optimizer=optimizer,
+                      epochs=args.epochs if epochs is None else epochs,
+                      batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
+        if history.interrupted:
+            print(f"{what} interrupted: drawing the figures of the model as it is")
+    print(f"{what}: {time.perf_counter() - t0:.1f} s")
+    return history
+
+
+@contextlib.contextmanager
+def interruptible(what: str = "training"):
+    """Run a block so that Ctrl-C ends the block, not the demo::
+
+        with demo.interruptible("training the 4x model"):
+            for epoch in ...: ...
+        # figures are drawn here either way
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"\n{what} interrupted: drawing the figures of the model as it is")
+
+
+def save(fig, args_or_out, filename: str) -> str:
+    """Save ``fig`` as ``<out>/<filename>`` (PNG), close it, print and return the path."""
+    out = args_or_out.out if hasattr(args_or_out, "out") else os.fspath(args_or_out)
+    path = plotting.save_figure(fig, os.path.join(out, filename))
+    print(f"saved {path}")
+    return path
+
+
+def sample(images: np.ndarray, n: int = 10, *, seed: int = 0) -> np.ndarray:
+    """``n`` images picked at random but reproducibly (the same ones for every figure)."""
+    idx = np.random.default_rng(seed).choice(len(images), size=min(n, len(images)), replace=False)
+    return images[np.sort(idx)]

@@ -1,0 +1,146 @@
+"""Conv2D: a 2-D convolution layer (PyTorch's layout, Keras's ``"same"``).
+
+Forward
+-------
+For ``x: (N, C, H, W)``, weights ``W: (F, C, KH, KW)`` and a bias ``b: (F,)``, with ``xp`` the
+input zero-padded by ``(pt, pb, pl, pr)``::
+
+    y[n, f, i, j] = b[f] + sum_{c, p, q} xp[n, c, i*sh + p*dh, j*sw + q*dw] * W[f, c, p, q]
+
+    y: (N, F, OH, OW),   OH = floor((H + pt + pb - dh*(KH-1) - 1) / sh) + 1   (and so OW)
+
+(Every deep-learning library computes this cross-correlation and calls it convolution; the
+weights are learned, so flipping them would change nothing.)
+
+Backward
+--------
+Each term ``xp[...] * W[f, c, p, q]`` of the sum sends ``dy[n, f, i, j]`` times the *other*
+factor back to each factor (``minae/kernels/reference.py`` spells this out in loops)::
+
+    dW[f, c, p, q] = sum_{n, i, j} dy[n, f, i, j] * xp[n, c, i*sh + p*dh, j*sw + q*dw]
+    db[f]          = sum_{n, i, j} dy[n, f, i, j]
+    dxp[n, c, i*sh + p*dh, j*sw + q*dw] += dy[n, f, i, j] * W[f, c, p, q],   dx = dxp unpadded
+
+The work is done by ``minae.kernels.conv`` (im2col + one matrix product per chunk of images).
+
+Padding
+-------
+``padding`` is an int, a pair, a pair of pairs (asymmetric), ``"valid"`` or ``"same"`` (Keras's:
+``out = ceil(n / s)``, odd padding at the bottom/right; see ``minae.layers.padding``).
+``"same"`` with both a stride and a dilation above 1 is refused, as Keras refuses it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae import initializers
+from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
+from minae.kernels.geometry import as_pair, conv_output_size, effective_size
+from minae.layers import padding as pad
+from minae.layers.base import Layer, as_float_array, check_positive_int
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``y = conv(x, W) + b``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        ``C`` and ``F``.
+    kernel_size : int or (KH, KW)
+    stride : int or (sh, sw)
+    padding : int, (ph, pw), ((pt, pb), (pl, pr)), "valid" or "same"
+    dilation : int or (dh, dw)
+        Gap between kernel taps (1 = adjacent).
+    bias : bool
+        Whether to add ``b`` (``params`` then has no ``"b"``).
+    init : str
+        ``"glorot_uniform"`` (Keras's default), ``"he_normal"`` or ``"pytorch"``, with
+        ``fan_in = C * KH * KW`` and ``fan_out = F * KH * KW``.
+    rng : np.random.Generator, optional
+        Source of the initial weights; ``None`` means a fresh unseeded generator.
+    dtype : numpy float dtype
+        The dtype of ``W``, ``b`` and of the computation (float64 for gradient checks).
+
+    Shapes
+    ------
+    x: (N, C, H, W) -> y: (N, F, OH, OW); W: (F, C, KH, KW); b: (F,)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, bias: bool = True, *, init: str = "glorot_uniform",
+                 rng: np.random.Generator | None = None, dtype=np.float32) -> None:
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, "Conv2D in_channels")
+        self.out_channels = check_positive_int(out_channels, "Conv2D out_channels")
+        self.kernel_size = as_pair(kernel_size, "Conv2D kernel_size")
+        self.stride = as_pair(stride, "Conv2D stride")
+        self.dilation = as_pair(dilation, "Conv2D dilation")
+        self.padding = pad.parse_padding(padding, "Conv2D")
+        if self.padding == "same" and max(self.stride) > 1 and max(self.dilation) > 1:
+            raise ValueError(f"Conv2D padding='same' with stride {self.stride} and dilation "
+                             f"{self.dilation}: a stride and a dilation both > 1 are not "
+                             "defined for 'same' (Keras refuses them too)")
+        self.dtype = np.dtype(dtype)
+        kh, kw = self.kernel_size
+        fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
+        self.params["W"] = initializers.weights(
+            init, (out_channels, in_channels, kh, kw), fan_in, fan_out, rng, self.dtype)
+        if bias:
+            self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.x: np.ndarray | None = None
+        self.pads: tuple[int, int, int, int] | None = None
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """``(N, F, OH, OW)`` for an input of shape ``(N, C, H, W)`` (after checking it)."""
+        pads = self._check(input_shape)
+        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = (self.kernel_size, self.stride,
+                                                          self.dilation, pads)
+        return (input_shape[0], self.out_channels,
+                conv_output_size(input_shape[2], kh, sh, pt + pb, dh),
+                conv_output_size(input_shape[3], kw, sw, pl + pr, dw))
+
+    def _check(self, shape: tuple) -> tuple[int, int, int, int]:
+        """Raise if ``shape`` is not ``(N, C, H, W)`` or the kernel does not fit; return pads."""
+        if len(shape) != 4 or shape[1] != self.in_channels:
+            raise ValueError(f"Conv2D expected input (N, {self.in_channels}, H, W); "
+                             f"got {tuple(shape)}")
+        pads = pad.resolve_padding(self.padding, shape[2:], self.kernel_size, self.stride,
+                                   self.dilation)
+        span = tuple(effective_size(k, d) for k, d in zip(self.kernel_size, self.dilation,
+                                                          strict=True))
+        padded = (shape[2] + pads[0] + pads[1], shape[3] + pads[2] + pads[3])
+        if span[0] > padded[0] or span[1] > padded[1]:
+            raise ValueError(f"Conv2D kernel {self.kernel_size} with dilation {self.dilation} "
+                             f"spans {span} pixels, larger than the padded input {padded} "
+                             f"(input {tuple(shape)}, padding (top, bottom, left, right) = "
+                             f"{pads}); expected H + pt + pb >= {span[0]} and "
+                             f"W + pl + pr >= {span[1]}")
+        return pads
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "Conv2D input", self.dtype)
+        self.pads = self._check(x.shape)
+        self.x = x  # the weight gradient needs x
+        y = conv2d_forward(x, self.params["W"], self.stride, self.pads, self.dilation)
+        if "b" in self.params:
+            y += self.params["b"][:, None, None]  # one bias per output channel
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        if self.x is None:
+            raise RuntimeError("Conv2D.backward called before forward")
+        dy = np.asarray(dy, dtype=self.dtype)
+        hyper = (self.stride, self.pads, self.dilation)
+        self.grads["W"] = conv2d_weight_grad(self.x, dy, self.kernel_size, *hyper)
+        if "b" in self.params:
+            self.grads["b"] = dy.sum(axis=(0, 2, 3))  # every output pixel used b[f]
+        return conv2d_input_grad(dy, self.params["W"], self.x.shape, *hyper)
+
+    def __repr__(self) -> str:
+        extra = "" if "b" in self.params else ", bias=False"
+        return (f"Conv2D({self.in_channels}, {self.out_channels}, "
+                f"kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={pad.describe(self.padding)}, dilation={self.dilation}{extra})")

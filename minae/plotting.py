@@ -1,0 +1,277 @@
+"""Figures for demos and benchmarks: image rows, grids, code heat maps, latent scatters and
+manifolds, curves. matplotlib with the Agg backend, so everything works with no display.
+
+Every function returns a ``matplotlib.figure.Figure`` and draws nothing on screen; pass it to
+``save_figure(fig, path)`` (which writes a PNG, closes the figure and returns the path), or use
+``minae.demo.save`` in a demo, which also prints the path. Images are shown with the grey colour
+map on a fixed [0, 1] scale (so a darker picture really is darker), one row per thing, each
+row titled by what it is, with numbers such as PSNR in the titles.
+
+Images may be given as ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H*W)`` with a square ``H*W``.
+
+Functions
+---------
+image_rows(rows, ...)          one titled row per ``(title, images)``: originals vs reconstructions
+image_grid(images, ncols, ...) a plain grid (random decodes, a manifold's tiles)
+code_heatmaps(images, codes)   each image beside the heat maps of its code's channels
+latent_scatter(panels, labels) 2-D codes coloured by label, several panels side by side
+latent_manifold(decode, ...)   images decoded over a regular grid of a 2-D latent plane
+curves(series, ...)            lines with markers (MSE vs code size, loss per epoch)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display needed, ever
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+CMAP = "gray"
+DPI = 100
+CELL = 0.8  # inches per image tile
+
+
+def as_images(images) -> np.ndarray:
+    """``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H*W)`` (square) -> ``(N, H, W)`` float array."""
+    x = np.asarray(images)
+    if x.ndim == 4:
+        if x.shape[1] != 1:
+            raise ValueError(f"expected one-channel images (N, 1, H, W); got {x.shape}")
+        return x[:, 0]
+    if x.ndim == 3:
+        return x
+    if x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side != x.shape[1]:
+            raise ValueError(f"flat images (N, D) need a square D; got {x.shape}")
+        return x.reshape(len(x), side, side)
+    raise ValueError(f"expected images (N, 1, H, W), (N, H, W) or (N, H*W); got {x.shape}")
+
+
+def _show(ax, img, vmin=0.0, vmax=1.0, cmap=CMAP) -> None:
+    ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
+
+
+def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI) -> str:
+    """Write ``fig`` as a PNG at ``path`` (parent folders made), close it, return the path."""
+    path = os.fspath(path)
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    fig.savefig(path, dpi=dpi, format="png")
+    plt.close(fig)
+    return path
+
+
+def image_rows(rows: Sequence[tuple[str, np.ndarray]], *, n: int | None = None,
+               title: str | None = None, vmin: float = 0.0, vmax: float = 1.0):
+    """One row of images per ``(row_title, images)``, the title above its row.
+
+    Parameters
+    ----------
+    rows : sequence of (str, images)
+        e.g. ``[("original", x), ("reconstruction (PSNR 21.3 dB)", x_hat)]``. Rows may have
+        different image sizes (a 14x14 input above a 28x28 output): each tile fills its cell.
+    n : int, optional
+        Images per row (default: the shortest row's length, at most 10).
+    title : str, optional
+        The figure's title, above everything.
+    """
+    if not rows:
+        raise ValueError("image_rows needs at least one (title, images) row")
+    imgs = [as_images(x) for _, x in rows]
+    n = min(min(len(x) for x in imgs), 10) if n is None else int(n)
+    if n < 1:
+        raise ValueError(f"image_rows: nothing to show (n={n})")
+    head = 0.4 if title else 0.0
+    row_h = CELL + 0.3
+    fig = plt.figure(figsize=(max(n * CELL, 4.0), len(rows) * row_h + head))
+    ratios = ([head] if title else []) + [row_h] * len(rows)
+    subfigs = list(fig.subfigures(len(ratios), 1, squeeze=False, height_ratios=ratios)[:, 0])
+    if title:
+        subfigs.pop(0).suptitle(title, fontsize=10, y=0.8, va="center")
+    for sub, (label, _), x in zip(subfigs, rows, imgs, strict=True):
+        axes = sub.subplots(1, n, squeeze=False)[0]
+        for j, ax in enumerate(axes):
+            if j < len(x):
+                _show(ax, x[j], vmin, vmax)
+            else:
+                ax.axis("off")
+        sub.suptitle(label, fontsize=9, y=0.98)
+        sub.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.78, wspace=0.05)
+    return fig
+
+
+def image_grid(images: np.ndarray, ncols: int = 10, *, title: str | None = None,
+               vmin: float = 0.0, vmax: float = 1.0, cell: float = CELL):
+    """A plain grid of images, row by row, ``ncols`` per row."""
+    x = as_images(images)
+    ncols = max(1, min(int(ncols), len(x)))
+    nrows = int(np.ceil(len(x) / ncols))
+    head = 0.4 if title else 0.05
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(ncols * cell, nrows * cell + head))
+    for k, ax in enumerate(axes.ravel()):
+        if k < len(x):
+            _show(ax, x[k], vmin, vmax)
+        else:
+            ax.axis("off")
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01,
+                        top=1 - head / fig.get_figheight(), wspace=0.04, hspace=0.04)
+    if title:
+        fig.suptitle(title, fontsize=10, y=1 - 0.05 / fig.get_figheight())
+    return fig
+
+
+def code_heatmaps(images: np.ndarray, codes: np.ndarray, *, title: str | None = None):
+    """Each image (left) beside its code's channels as heat maps (grey, per-row scale).
+
+    ``images: (N, 1, H, W)``, ``codes: (N, C, h, w)`` (the conv autoencoder's ``(N, 8, 4, 4)``).
+    The channels of one row share a colour scale from 0 to that code's maximum, so bright
+    means "this feature fired strongly here"; the scale's top is written at the row's end.
+    """
+    x = as_images(images)
+    z = np.asarray(codes)
+    if z.ndim != 4 or len(z) != len(x):
+        raise ValueError(f"code_heatmaps expected codes (N, C, h, w) for {len(x)} images; "
+                         f"got {z.shape}")
+    n, c = z.shape[:2]
+    head = 0.6 if title else 0.3
+    fig, axes = plt.subplots(n, c + 1, squeeze=False,
+                             figsize=((c + 1) * CELL + 0.6, n * CELL + head))
+    for i in range(n):
+        _show(axes[i, 0], x[i])
+        top = float(max(z[i].max(), 1e-8))
+        for k in range(c):
+            _show(axes[i, k + 1], z[i, k], 0.0, top)
+        axes[i, -1].text(1.08, 0.5, f"max\n{top:.2g}", transform=axes[i, -1].transAxes,
+                         fontsize=7, va="center")
+    axes[0, 0].set_title("image", fontsize=8)
+    for k in range(c):
+        axes[0, k + 1].set_title(f"ch {k}", fontsize=8)
+    fig.subplots_adjust(left=0.01, right=1 - 0.6 / fig.get_figwidth(), bottom=0.01,
+                        top=1 - head / fig.get_figheight(), wspace=0.05, hspace=0.05)
+    if title:
+        fig.suptitle(title, fontsize=10, y=1 - 0.05 / fig.get_figheight())
+    return fig
+
+
+def latent_scatter(panels: Sequence[tuple[str, np.ndarray]], labels: np.ndarray, *,
+                   class_names: Sequence[str] | None = None, title: str | None = None,
+                   size: float = 3.6, point_size: float = 2.0, max_points: int = 10000,
+                   rng: np.random.Generator | None = None):
+    """2-D codes as scatter plots coloured by label, one panel per ``(panel_title, codes)``.
+
+    ``codes: (N, 2)``; ``labels: (N,)`` ints. At most ``max_points`` points are drawn (a fixed
+    random subset, the same for every panel, from ``rng`` or seed 0), in random order so no
+    class is painted over all the others.
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    for name, z in panels:
+        if np.shape(z) != (n, 2):
+            raise ValueError(f"latent_scatter panel {name!r}: expected codes ({n}, 2); "
+                             f"got {np.shape(z)}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    order = rng.permutation(n)[:max_points]
+    classes = np.unique(labels)
+    cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    fig, axes = plt.subplots(1, len(panels), squeeze=False,
+                             figsize=(size * len(panels) + 1.4, size + 0.5))
+    for ax, (name, z) in zip(axes[0], panels, strict=True):
+        z = np.asarray(z)[order]
+        ax.scatter(z[:, 0], z[:, 1], c=labels[order], cmap=cmap, vmin=-0.5,
+                   vmax=cmap.N - 0.5, s=point_size, linewidths=0, rasterized=True)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=cmap(int(c)), markersize=5)
+               for c in classes]
+    names = [class_names[int(c)] if class_names is not None else str(int(c)) for c in classes]
+    fig.legend(handles, names, loc="center left", fontsize=7, frameon=False,
+               bbox_to_anchor=(1 - 1.2 / fig.get_figwidth(), 0.5))
+    fig.subplots_adjust(left=0.05, right=1 - 1.3 / fig.get_figwidth(), bottom=0.1,
+                        top=0.82 if title else 0.88, wspace=0.25)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def latent_manifold(decode: Callable[[np.ndarray], np.ndarray], *, n: int = 10,
+                    extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
+                    grid: np.ndarray | None = None, title: str | None = None,
+                    cell: float = 0.5):
+    """Images decoded over a regular ``n x n`` grid of a 2-D latent plane (L6's picture).
+
+    Parameters
+    ----------
+    decode : callable
+        ``decode(z: (M, 2)) -> images (M, 1, H, W)`` in [0, 1], e.g. ``model.generate``.
+    extent : (x_min, x_max, y_min, y_max)
+        The square of the plane covered; the top row is ``y_max`` (as on a plot).
+    grid : (n, n, 2) array, optional
+        The latent points themselves (e.g. normal quantiles ``scipy.stats.norm.ppf``);
+        overrides ``extent``.
+    """
+    if grid is None:
+        xs = np.linspace(extent[0], extent[1], n)
+        ys = np.linspace(extent[3], extent[2], n)
+        grid = np.stack(np.meshgrid(xs, ys), axis=-1)  # (n, n, 2), row 0 = top
+    grid = np.asarray(grid, dtype=np.float64)
+    if grid.ndim != 3 or grid.shape[2] != 2:
+        raise ValueError(f"latent_manifold grid must be (rows, cols, 2); got {grid.shape}")
+    rows, cols = grid.shape[:2]
+    imgs = as_images(decode(grid.reshape(-1, 2).astype(np.float32)))
+    h, w = imgs.shape[1:]
+    canvas = imgs.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
+    fig, ax = plt.subplots(figsize=(cols * cell + 0.6, rows * cell + 0.7))
+    ax.imshow(canvas, cmap=CMAP, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks((np.arange(cols) + 0.5) * w, [f"{v:.1f}" for v in grid[0, :, 0]], fontsize=6)
+    ax.set_yticks((np.arange(rows) + 0.5) * h, [f"{v:.1f}" for v in grid[:, 0, 1]], fontsize=6)
+    ax.set_xlabel("z[0]", fontsize=8)
+    ax.set_ylabel("z[1]", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def curves(series: dict[str, tuple[Sequence[float], Sequence[float]]], *,
+           xlabel: str = "", ylabel: str = "", title: str | None = None,
+           logx: bool = False, logy: bool = False, xticks: Sequence[float] | None = None,
+           annotate: bool = False):
+    """Lines with markers, one per ``label -> (x, y)``; e.g. MSE against code size.
+
+    ``annotate=True`` writes each point's value beside it (3 significant digits).
+    """
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    for label, (x, y) in series.items():
+        ax.plot(x, y, marker="o", markersize=4, label=label)
+        if annotate:
+            for xi, yi in zip(x, y, strict=True):
+                ax.annotate(f"{yi:.3g}", (xi, yi), textcoords="offset points", xytext=(3, 4),
+                            fontsize=7)
+    if logx:
+        ax.set_xscale("log", base=2)
+    if logy:
+        ax.set_yscale("log")
+    if xticks is not None:
+        ax.set_xticks(list(xticks), [f"{v:g}" for v in xticks])
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(True, alpha=0.3)
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
