@@ -1,0 +1,75 @@
+"""Exercise dense: the backward pass of a fully connected layer.
+
+Write Dense.backward: given dy = dL/dy, store the gradients of W and b in self.grads["W"]
+and self.grads["b"] (write them, never add to them) and return dx = dL/dx. Forward kept the
+input in self.x.
+
+The math to derive
+------------------
+Forward: y = x @ W + b, that is y[n, j] = sum_i x[n, i] W[i, j] + b[j].
+
+Each parameter gets the sum, over every y[n, j] it touches, of dy[n, j] times its
+coefficient in y[n, j]. Derive, entry by entry and then as one matrix expression:
+
+    dW[i, j] = dL/dW[i, j]  = ?        (W[i, j] appears in y[n, j] for every n)
+    db[j]    = dL/db[j]     = ?        (b[j] appears in y[n, j] for every n)
+    dx[n, i] = dL/dx[n, i]  = ?        (x[n, i] appears in y[n, j] for every j)
+
+Shapes
+------
+x: (N, D_in), W: (D_in, D_out), b: (D_out,), y and dy: (N, D_out). Each gradient has the
+shape of what it is the gradient of: dW (D_in, D_out), db (D_out,), dx (N, D_in).
+
+How it is checked
+-----------------
+Float64, 4 cases with random shapes (one with D_in = D_out, so a transposed W has the right
+shape and only its values can give it away), random W, b, x and a random upstream gradient
+dy. Each of y, dx, dW and db (from a second forward and backward pass, so gradients that are
+added instead of written show) is compared with minae's forward and with the
+central-difference gradient of L = sum(forward(x) * dy).
+
+Commands
+--------
+    python -m minae.exercises check dense     # after filling in the TODOs
+    python -m minae.exercises hint dense      # a nudge; run again for more
+
+Generated from minae/layers/dense.py (Dense.backward) by `python -m minae.exercises
+generate`; edit your copy, not the one inside the minae package.
+"""
+
+# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae import initializers
+from minae.layers.base import Layer, as_float_array, check_positive_int
+
+
+class Dense(Layer):
+    def __init__(self, in_features: int, out_features: int, *, init: str = "glorot_uniform",
+                 rng: np.random.Generator | None = None, dtype=np.float32) -> None:
+        super().__init__()
+        self.in_features = check_positive_int(in_features, "Dense in_features")
+        self.out_features = check_positive_int(out_features, "Dense out_features")
+        self.dtype = np.dtype(dtype)
+        self.params["W"] = initializers.weights(
+            init, (in_features, out_features), in_features, out_features, rng, self.dtype)
+        self.params["b"] = initializers.bias(init, out_features, in_features, rng, self.dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.x = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "Dense input", self.dtype)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"Dense expected input (N, {self.in_features}); got {x.shape}")
+        self.x = x  # backward needs x for dW
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        # TODO (dense): set self.grads["W"] and self.grads["b"], then return dx
+        raise NotImplementedError("exercise dense not started")
+
+    def __repr__(self) -> str:
+        return f"Dense({self.in_features}, {self.out_features})"
