@@ -238,6 +238,13 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> list[float] | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def _fmt(v: float) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) >= 100:
         return f"{int(v):,}"
@@ -265,6 +272,9 @@ def main(argv=None) -> int:
                    help="also write the results as JSON to PATH ('-': JSON on stdout only)")
     p.add_argument("--verbose", type=int, default=0, choices=[0, 1, 2],
                    help="fit's progress lines")
+    p.add_argument("--threads", type=int, default=None,
+                   help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
+                        "often much faster than 2")
     args = p.parse_args(argv)
     chosen = args.only or [e.name for e in EXPERIMENTS if e.default]
     unknown = [n for n in chosen if n not in names]
@@ -277,6 +287,14 @@ def main(argv=None) -> int:
             p.error(f"--{opt.replace('_', '-')} must be a positive integer; got {v}")
     quiet = args.json == "-"
     log = (lambda s: print(s, file=sys.stderr)) if quiet else print
+    if args.threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            log("threadpoolctl is not installed: --threads ignored (set OPENBLAS_NUM_THREADS "
+                "before starting Python instead)")
     try:
         train = load_dataset(args.dataset, "train", data_dir=args.data_dir, limit=args.limit,
                              seed=args.seed, log=log)
@@ -287,7 +305,9 @@ def main(argv=None) -> int:
     data = {"dataset": train.name, "train source": train.source, "test source": test.source,
             "train images": len(train), "test images": len(test)}
     settings = {**LESSON, "epochs": args.epochs, "batch_size": args.batch_size,
-                "seed": args.seed}
+                "seed": args.seed, "threads": args.threads or os.environ.get(
+                    "OPENBLAS_NUM_THREADS", "default"),
+                "load average at start": _load()}
     log(f"data: {train.name}, {len(train)} train images ({train.source}), {len(test)} test "
         f"images ({test.source})")
     log(f"settings: Adam lr {LESSON['lr']}, eps {LESSON['eps']}, batch {args.batch_size}, "
@@ -295,6 +315,9 @@ def main(argv=None) -> int:
         f"{os.cpu_count()} cores, numpy {np.__version__}")
     ctx = Context(train, test, args.epochs, args.batch_size, args.seed, args.verbose)
     results = run(chosen, ctx, log)
+    settings["load average at end"] = _load()
+    log(f"load average (1, 5, 15 min) at start {settings['load average at start']}, at end "
+        f"{settings['load average at end']}: timings on a busy machine are not the kernels'")
     out = {"data": data, "settings": settings, "results": results}
     if quiet:
         print(json.dumps(out, indent=2))

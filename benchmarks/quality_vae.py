@@ -106,8 +106,10 @@ def vae_bernoulli(ctx) -> dict[str, float]:
         "reconstruction nats": report.reconstruction,
         "KL nats": report.kl,
         "Bernoulli floor nats": report.bernoulli_floor,
-        f"negative ELBO, first {len(first):,}": elbo_first.negative_elbo,
-        f"IW -log p(x) K={c['iw_k']}, first {len(first):,}": float(-np.mean(log_px)),
+        "IW: images (the first of the test set)": float(len(first)),
+        "IW: samples K per image": float(c["iw_k"]),
+        "IW: negative ELBO of those images": elbo_first.negative_elbo,
+        "IW: estimate of -log p(x)": float(-np.mean(log_px)),
         "active units (KL > 0.01)": float(np.sum(vae.kl_per_dimension(x) > 0.01)),
         "seconds per epoch": secs,
         "seconds per 60,000 images": secs * 60000 / len(ctx.train.images),
@@ -118,9 +120,7 @@ def vae_bernoulli(ctx) -> dict[str, float]:
 
 
 def _iw_below_elbo(r: dict) -> bool:
-    iw = next(v for k, v in r.items() if k.startswith("IW -log p(x)"))
-    elbo = next(v for k, v in r.items() if k.startswith("negative ELBO, first"))
-    return iw <= elbo
+    return r["IW: estimate of -log p(x)"] <= r["IW: negative ELBO of those images"]
 
 
 def vae_lesson(ctx) -> dict[str, float]:
@@ -151,12 +151,12 @@ ROWS = [
     (vae_bernoulli, "vae_bernoulli",
      "784-400-20 Bernoulli VAE, Adam 1e-3, batch 128, 10 epochs (nats per image)",
      {"test negative ELBO nats": 244.7, "reconstruction nats": 228.2, "KL nats": 16.5,
-      "Bernoulli floor nats": 189.9, "negative ELBO, first 1,000": 244.0,
-      "IW -log p(x) K=1000, first 1,000": 241.1,
+      "Bernoulli floor nats": 189.9, "IW: images (the first of the test set)": 1000.0,
+      "IW: samples K per image": 1000.0, "IW: negative ELBO of those images": 244.0,
+      "IW: estimate of -log p(x)": 241.1,
       "seconds per 60,000 images": PYTORCH_SECONDS_PER_EPOCH},
      {"test negative ELBO nats": ("<= 246", lambda r: r["test negative ELBO nats"] <= 246.0),
-      "IW -log p(x) K=1000, first 1,000": ("<= negative ELBO of the same images",
-                                           _iw_below_elbo),
+      "IW: estimate of -log p(x)": ("<= negative ELBO of the same images", _iw_below_elbo),
       "seconds per 60,000 images": (
           f"<= 1.5 x PyTorch = {1.5 * PYTORCH_SECONDS_PER_EPOCH:.2f} s",
           lambda r: r["seconds per 60,000 images"] <= 1.5 * PYTORCH_SECONDS_PER_EPOCH)}),

@@ -7,14 +7,17 @@ PyTorch notebook never trained its discriminator, and printed D loss 2 ln 2 = 1.
 G loss ln 2 = 0.693 throughout: the losses of a discriminator stuck at 1/2. Here they start
 there, move away while the discriminator wins, and come back as the encoder catches up.
 
-Figures:
+Figures (TAG is the prior, "normal" or "mixture", then "-unlabelled" with --no-labels and
+"-no-adversary" with --no-adversary, so runs with different options do not overwrite each
+other):
 
-  aae_codes.png        the test set's 2-D codes over the prior's density, beside prior samples
-  aae_training.png     D and G losses (chance lines at 2 ln 2 and ln 2), D accuracy and the
-                       reconstruction loss over training steps
-  aae_generations.png  images decoded from prior samples (with --prior mixture: one row per
-                       mixture component, which with labels is one row per digit)
-  aae_manifold.png     (--prior normal) a 10x10 grid decoded over the prior's quantiles
+  aae_codes_TAG.png        the test set's 2-D codes over the prior's density, beside prior
+                           samples
+  aae_training_TAG.png     D and G losses (chance lines at 2 ln 2 and ln 2), D accuracy and
+                           the reconstruction loss over training steps
+  aae_generations_TAG.png  images decoded from prior samples (with --prior mixture: one row
+                           per mixture component, which with labels is one row per digit)
+  aae_manifold_TAG.png     (--prior normal) a 10x10 grid decoded over the prior's quantiles
 
 Printed: each epoch's losses, then the test reconstruction BCE per pixel, how far the test
 codes are from the prior (MMD^2 and the moment distance, at the start and at the end), and the
@@ -61,17 +64,17 @@ def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, cl
     lo, hi = np.percentile(both, [0.5, 99.5], axis=0)
     pad = 0.1 * (hi - lo).max()
     half = max(float(np.max(np.abs([lo - pad, hi + pad]))), 3.0)
-    g = np.linspace(-half, half, 200)
+    g = np.linspace(-half, half, 150)
     grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
     density = np.exp(prior.log_density(grid)).reshape(len(g), len(g))
+    levels = np.linspace(0, density.max(), 8)[1:]  # a few flat bands: a small PNG
     cmap = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.1))
     panels = [("prior samples" + (" (colour: component)" if prior_labels is not None else ""),
                prior_samples, prior_labels),
               ("codes of test images (colour: label)", codes, labels)]
     for ax, (name, z, c) in zip(axes, panels, strict=True):
-        ax.imshow(density, extent=(-half, half, -half, half), origin="lower", cmap="Greys",
-                  alpha=0.6)
+        ax.contourf(g, g, density, levels=levels, cmap="Greys", alpha=0.5, extend="max")
         if c is None:
             ax.scatter(z[:, 0], z[:, 1], s=2, color="tab:blue", linewidths=0, rasterized=True)
         else:
@@ -85,7 +88,7 @@ def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, cl
                for k in range(len(class_names))]
     fig.legend(handles, class_names, loc="center right", fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.05, right=0.9, bottom=0.07, top=0.85, wspace=0.15)
+    fig.subplots_adjust(left=0.05, right=0.9, bottom=0.07, top=0.83, wspace=0.15)
     return fig
 
 
@@ -213,9 +216,11 @@ def main(argv=None) -> int:
           f"D accuracy {last['d_accuracy']:.3f}")
 
     # -- figures ---------------------------------------------------------------------------
+    tag = (args.prior + ("-unlabelled" if args.no_labels else "")
+           + ("-no-adversary" if args.no_adversary else ""))
     what = "plain autoencoder (no adversary)" if args.no_adversary else "adversarial autoencoder"
     label_note = ", labels to D" if use_labels else ""
-    n_show = min(len(codes), 5000)
+    n_show = min(len(codes), 2000)
     comp = None
     if args.prior == "mixture":
         comp = y_test if use_labels else rng.integers(0, prior.n_components, len(codes))
@@ -225,12 +230,12 @@ def main(argv=None) -> int:
     demo.save(codes_figure(
         prior, codes[:n_show], test.labels[:n_show], prior_show[:n_show],
         None if comp is None else comp[:n_show], class_names=list(test.class_names),
-        title=f"{what}, {args.prior} prior{label_note}: {test.name} test codes; MMD^2 to the "
-              f"prior {mmd_1:.3f} (at the start {mmd_0:.3f})"), args, "aae_codes.png")
+        title=f"{what}, {args.prior} prior{label_note}\n{test.name} test codes: MMD^2 to the "
+              f"prior {mmd_1:.3f} (at the start {mmd_0:.3f})"), args, f"aae_codes_{tag}.png")
     steps_per_epoch = -(-len(train.images) // args.batch_size)
     demo.save(training_figure(history, steps_per_epoch,
                               f"{what}: the adversarial game, {args.prior} prior{label_note}"),
-              args, "aae_training.png")
+              args, f"aae_training_{tag}.png")
     if args.prior == "mixture":
         k = np.repeat(np.arange(prior.n_components), 10)
         images = model.generate(prior.sample(len(k), rng, k).astype(np.float32))
@@ -239,7 +244,8 @@ def main(argv=None) -> int:
     else:
         images = model.generate(prior.sample(100, rng).astype(np.float32))
         gen_title = "decoded samples of N(0, I): new images from the prior"
-    demo.save(plotting.image_grid(images, 10, title=gen_title), args, "aae_generations.png")
+    demo.save(plotting.image_grid(images, 10, title=gen_title, cell=0.55), args,
+              f"aae_generations_{tag}.png")
     if args.prior == "normal":
         from scipy.stats import norm
 
@@ -247,7 +253,7 @@ def main(argv=None) -> int:
         grid = np.stack(np.meshgrid(q, q[::-1]), axis=-1)
         demo.save(plotting.latent_manifold(model.generate, grid=grid,
                                            title="decoded over the quantiles of N(0, I)"),
-                  args, "aae_manifold.png")
+                  args, f"aae_manifold_{tag}.png")
     return 0
 
 

@@ -88,7 +88,7 @@ def main(argv=None) -> int:
               f"autoencoder {ae_curve[-1]:.5f}")
     demo.save(plotting.curves(
         {"PCA": (sizes, pca_curve), "autoencoder 784-128-64-k": (sizes, ae_curve)},
-        xlabel="code size k", ylabel="test MSE per pixel", logx=True, logy=True,
+        xlabel="code size k", ylabel="test MSE per pixel", logx=True,
         xticks=sizes, annotate=True,
         title=f"Reconstruction error vs code size ({test.name}, {args.epochs} epochs)"),
         args, "mse_vs_code.png")

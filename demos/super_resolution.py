@@ -47,7 +47,7 @@ def baselines(low: np.ndarray, factor: int) -> dict[str, np.ndarray]:
 
 def main(argv=None) -> int:
     parser = demo.make_parser("super_resolution", __doc__, epochs=25, quick_epochs=1,
-                              quick_limit=4000)
+                              quick_limit=3000)
     parser.add_argument("--factor", type=int, nargs="+", default=list(SR_FACTORS),
                         help="upscaling factors, each 2 or 4 (default: both)")
     parser.add_argument("--width", type=int, default=32,

@@ -54,9 +54,15 @@ A discriminator that has learned nothing outputs ``sigmoid = 1/2`` for everythin
 ``L_D = 2 ln 2 = 1.386``, ``L_G = ln 2 = 0.693`` and its accuracy is 0.5. These are exactly the
 losses the lesson's PyTorch notebook prints from start to end: its discriminator never trains
 (it steps the wrong optimizer, never zeroes PyTorch's accumulating gradients, and applies one
-layer twice so ``D`` outputs 500 numbers, not one). In a healthy AAE the losses wander *near*
-those values, since the game's balance point is a discriminator at 1/2, but only after ``D``
-has been beaten, not because it never played: early on its accuracy rises above 0.5.
+layer twice so ``D`` outputs 500 numbers, not one).
+
+A working AAE *also* ends near those numbers: the game's balance point is a discriminator
+that cannot tell codes from prior samples. So the losses alone do not show that anything
+trained. What does: on the way there they move (in the first epochs ``D``'s accuracy leaves
+0.5 and the losses swing while the codes are far from the prior), the distance between the
+codes and the prior (``mmd2``, ``moment_distance``) falls, and the codes, plotted over the
+prior's density, cover it. A loss that reads 1.386 to four digits on every step means
+``D``'s output does not depend on its input at all.
 
 The priors
 ----------
@@ -262,7 +268,8 @@ def moment_distance(codes: np.ndarray, prior) -> float:
     return float(np.linalg.norm(mu - prior.mean) + np.linalg.norm(cov - prior.cov))
 
 
-def mmd2(a: np.ndarray, b: np.ndarray, scales: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)) -> float:
+def mmd2(a: np.ndarray, b: np.ndarray, scales: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0), *,
+         max_points: int | None = 2000, rng: np.random.Generator | None = None) -> float:
     """Squared maximum mean discrepancy between samples ``a (n, d)`` and ``b (m, d)``.
 
     With the kernel ``k(x, y) = sum_s exp(-|x - y|^2 / (2 s^2))`` over ``scales``::
@@ -270,10 +277,18 @@ def mmd2(a: np.ndarray, b: np.ndarray, scales: tuple[float, ...] = (0.5, 1.0, 2.
         MMD^2 = mean k(a, a') + mean k(b, b') - 2 mean k(a, b)
 
     (the biased "V-statistic": never negative). Zero in expectation only when the two
-    distributions are equal, unlike ``moment_distance``.
+    distributions are equal, unlike ``moment_distance``. The kernel matrices are ``n x m``, so
+    each sample is first cut to a random ``max_points`` of its rows (from ``rng``, seed 0 by
+    default; ``None``: use all).
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if max_points is not None:
+        rng = np.random.default_rng(0) if rng is None else rng
+        if len(a) > max_points:
+            a = a[rng.choice(len(a), max_points, replace=False)]
+        if len(b) > max_points:
+            b = b[rng.choice(len(b), max_points, replace=False)]
 
     def k(x, y):
         d2 = np.sum(x * x, 1)[:, None] + np.sum(y * y, 1)[None] - 2.0 * x @ y.T
@@ -349,6 +364,16 @@ class AdversarialAutoencoder(Container):
     @property
     def dtype(self) -> np.dtype:
         return self.autoencoder.dtype
+
+    def train(self) -> AdversarialAutoencoder:
+        super().train()
+        self.autoencoder.training = True  # the inference helpers restore the mode they found
+        return self
+
+    def eval(self) -> AdversarialAutoencoder:
+        super().eval()
+        self.autoencoder.training = False
+        return self
 
     # -- pieces ----------------------------------------------------------------------------
     def _input(self, x) -> np.ndarray:
@@ -567,12 +592,14 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
     ``rng`` shuffles and draws the prior samples. Prints one line per epoch unless
     ``print_fn`` is None. Returns the history (per step and per epoch means).
 
-    ``anneal_to`` (default 0.1; ``None``: constant rates): every optimizer's learning rate falls along half a cosine, step by
-    step, from its value at the start to ``anneal_to`` times that value at the last step (and
-    is restored afterwards). The adversarial game never settles: the encoder and the
-    discriminator keep chasing each other, and the cloud of codes wanders around the prior
-    with a step size set by the learning rates. Shrinking the steps at the end leaves the
-    codes near the prior instead of wherever the chase happened to be.
+    ``anneal_to`` (default 0.1; ``None``: constant rates): every optimizer's learning rate
+    falls along half a cosine, step by step, from its value at the start to ``anneal_to``
+    times that value at the last step (and is restored afterwards). The adversarial game
+    never settles: the encoder and the discriminator keep chasing each other, and the cloud
+    of codes wanders around the prior with a step size set by the learning rates. Shrinking
+    the steps at the end leaves the codes near the prior instead of wherever the chase
+    happened to be (in our runs on 8,000 MNIST digits, held-out MMD^2 to the prior was
+    0.01-0.05 after 10 annealed epochs, and 0.05-0.8 after 20 at constant rates).
     """
     from minae.training import batches  # training imports models' modules, not the reverse
 

@@ -325,7 +325,7 @@ def super_resolution_network(factor: int = 2, width: int = 32, *, rng=None, dtyp
     ----------
     factor : 2 | 4
     width : int
-        Channels of the low-resolution convolutions (32: about 21k parameters at factor 2).
+        Channels of the low-resolution convolutions (32: 27,169 parameters at factor 2).
     """
     factor = _check_factor(factor)
     rng = _rng(rng)

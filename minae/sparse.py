@@ -236,6 +236,23 @@ class SparseAutoencoder(AutoEncoder):
                 f"penalty={self.penalty!r})")
 
 
+def hoyer_sparsity(h: np.ndarray) -> np.ndarray:
+    """Hoyer's sparsity of each code, ``(N, ...) -> (N,)``, in [0, 1].
+
+    With ``d`` units: ``(sqrt(d) - |h|_1 / |h|_2) / (sqrt(d) - 1)``: 0 when every unit has the
+    same magnitude, 1 when one unit carries everything (and 0 for an all-zero code). Unlike
+    the mean activation it ignores scale: halving every code and doubling the decoder's
+    weights (which an L1 penalty rewards) leaves it unchanged.
+    """
+    h = np.abs(np.asarray(h, dtype=np.float64).reshape(len(h), -1))
+    d = h.shape[1]
+    if d < 2:
+        raise ValueError(f"hoyer_sparsity needs codes of at least 2 units; got {d}")
+    l1, l2 = h.sum(axis=1), np.sqrt((h * h).sum(axis=1))
+    ratio = np.divide(l1, l2, out=np.full_like(l1, np.sqrt(d)), where=l2 > 0)
+    return (np.sqrt(d) - ratio) / (np.sqrt(d) - 1.0)
+
+
 CODES = ("relu", "sigmoid")
 
 

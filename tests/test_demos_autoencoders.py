@@ -28,12 +28,31 @@ FIGURES = {
 }
 
 
+#: What each demo adds to SMALL to keep the test fast.
+EXTRA = {pca_vs_autoencoder: ["--sizes", "2", "4"],
+         super_resolution: ["--width", "8", "--limit", "200"]}
+
+
+@pytest.fixture(scope="module")
+def trained_conv_ae(tmp_path_factory):
+    """conv_autoencoder's run, shared: its folder and printed output."""
+    import contextlib
+    import io
+
+    out_dir = tmp_path_factory.mktemp("conv_autoencoder")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert conv_autoencoder.main(SMALL + ["--out", str(out_dir)]) == 0
+    return out_dir, buf.getvalue()
+
+
 @pytest.mark.parametrize("module", list(FIGURES), ids=lambda m: m.__name__.split(".")[-1])
-def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys):
-    extra = {pca_vs_autoencoder: ["--sizes", "2", "4"], super_resolution: ["--width", "8"]}.get(
-        module, [])
-    assert module.main(SMALL + extra + ["--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys, request):
+    if module is conv_autoencoder:
+        tmp_path, out = request.getfixturevalue("trained_conv_ae")
+    else:
+        assert module.main(SMALL + EXTRA.get(module, []) + ["--out", str(tmp_path)]) == 0
+        out = capsys.readouterr().out
     for name in FIGURES[module]:
         path = tmp_path / name
         assert path.is_file() and path.stat().st_size > 1000, name
@@ -43,12 +62,13 @@ def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys):
         assert (tmp_path / "model.npz").is_file()
 
 
-def test_latent_noise_loads_saved_weights(tmp_path, capsys):
-    assert conv_autoencoder.main(SMALL + ["--out", str(tmp_path / "a")]) == 0
-    weights = tmp_path / "a" / "model.npz"
-    args = SMALL + ["--weights", str(weights), "--out", str(tmp_path / "b")]
+def test_latent_noise_loads_saved_weights(trained_conv_ae, tmp_path, capsys):
+    weights = trained_conv_ae[0] / "model.npz"
+    args = SMALL + ["--weights", str(weights), "--out", str(tmp_path)]
     assert latent_noise.main(args) == 0
-    assert f"loaded {weights}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"loaded {weights}" in out and "epoch" not in out  # nothing trained
+    assert (tmp_path / "latent_noise.png").is_file()
 
 
 @pytest.mark.parametrize("module, args, message", [
@@ -91,7 +111,8 @@ def test_ctrl_c_still_draws_the_figures(tmp_path, capsys, monkeypatch):
         return real_fit(*args, on_epoch_end=ctrl_c, **kwargs)
 
     monkeypatch.setattr(minae.training, "fit", interrupted_fit)
-    assert conv_autoencoder.main(SMALL + ["--epochs", "3", "--out", str(tmp_path)]) == 0
+    args = ["--dataset", "synthetic-digits", "--limit", "150", "--epochs", "3"]
+    assert conv_autoencoder.main(args + ["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "interrupted" in out
     assert (tmp_path / "reconstructions.png").is_file()
@@ -108,3 +129,22 @@ def test_quick_defaults(tmp_path):
     assert (args.epochs, args.limit, args.test_limit) == (5, 50, 50)
     args = demo.parse_args(p, ["--out", str(tmp_path)])
     assert (args.epochs, args.limit) == (25, None)
+
+
+def test_quality_benchmark_smoke(tmp_path, capsys):
+    import json
+
+    from benchmarks import quality
+
+    path = tmp_path / "q.json"
+    argv = ["--dataset", "synthetic-digits", "--limit", "200", "--epochs", "1",
+            "--only", "pca_vs_ae", "--json", str(path)]
+    assert quality.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| pca_vs_ae | PCA MSE k=2 |" in out and "synthetic-digits" in out
+    data = json.loads(path.read_text())
+    assert data["data"]["dataset"] == "synthetic-digits" and data["data"]["train images"] == 200
+    assert set(data["results"]["pca_vs_ae"]) >= {"PCA MSE k=32", "AE MSE k=32"}
+    with pytest.raises(SystemExit) as e:
+        quality.main(["--only", "nonsense"])
+    assert e.value.code == 2

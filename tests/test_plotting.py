@@ -62,3 +62,12 @@ def test_bad_shapes():
         plotting.latent_scatter([("a", np.zeros((3, 3)))], np.zeros(3, int))
     with pytest.raises(ValueError, match="at least one"):
         plotting.image_rows([])
+
+
+def test_montage_tiles_with_nan_gaps():
+    x = np.arange(5 * 2 * 3, dtype=float).reshape(5, 2, 3)
+    m = plotting.montage(x, 3, gap=1)
+    assert m.shape == (2 * 2 + 1, 3 * 3 + 2)
+    assert np.array_equal(m[0:2, 4:7], x[1])  # row 0, column 1
+    assert np.array_equal(m[3:5, 4:7], x[4])  # row 1, column 1
+    assert np.isnan(m[2]).all() and np.isnan(m[3:5, 8:]).all()  # gap row, missing tile

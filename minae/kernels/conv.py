@@ -57,8 +57,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from minae.kernels.geometry import (
-    as_pair,
     as_padding,
+    as_pair,
     conv_transpose_output_size,
     effective_size,
 )
@@ -68,17 +68,18 @@ CHUNK_BYTES = 2 ** 21  # bytes of column matrix per chunk: about half of one cor
 NUM_THREADS = min(2, os.cpu_count() or 1)
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 
 
 def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
                     bytes_per_image: int) -> list:
     """Split images ``0 .. N-1`` into chunks of about ``CHUNK_BYTES`` and hand them out.
 
-    ``work(chunks)`` processes a list of ``(start, stop)`` ranges with buffers of its own. With
-    ``NUM_THREADS`` workers, worker ``t`` gets chunks ``t, t + T, t + 2T, ...``. Returns what
-    each worker returned.
+    ``work(chunks)`` processes a list of ``(start, stop)`` ranges with buffers of its own
+    (``bytes_per_image`` is what those buffers cost per image). With ``NUM_THREADS`` workers,
+    worker ``t`` gets chunks ``t, t + T, t + 2T, ...``. Returns what each worker returned.
     """
-    global _pool
+    global _pool, _pool_size
     if N == 0:
         return []
     n = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_image)))
@@ -86,8 +87,9 @@ def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
     workers = max(1, min(NUM_THREADS, len(chunks)))
     if workers == 1:
         return [work(chunks)]
-    if _pool is None or _pool._max_workers < workers:
+    if _pool_size < workers:
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minae-conv")
+        _pool_size = workers
     return list(_pool.map(work, [chunks[t::workers] for t in range(workers)]))
 
 
@@ -152,7 +154,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, stride=1, padding=0,
             np.matmul(cols[:m].reshape(m * P, K), w_mat, out=rows[:m * P])
             y[a:b] = rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2)
 
-    _for_each_chunk(work, N, P * K * dtype.itemsize)
+    _for_each_chunk(work, N, ((pt + H + pb) * (pl + W + pr) * C + P * K + P * F) * dtype.itemsize)
     return y
 
 
@@ -197,12 +199,15 @@ def conv2d_input_grad(dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride=1, p
             m = b - a
             np.copyto(dy_rows[:m], dy[a:b].transpose(0, 2, 3, 1))
             taps = dcols[:KH * KW * m * P * C].reshape(KH * KW, m * P, C)
+            # EXERCISE conv2d_im2col: taps = dy_rows @ w_taps; col2im; crop into dx[a:b]
             np.matmul(dy_rows[:m].reshape(m * P, F), w_taps, out=taps)
             col2im(taps.reshape(KH, KW, m, OH, OW, C), (m,) + dxp.shape[1:], stride, dilation,
                    out=dxp[:m])
             dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
+            # END EXERCISE
 
-    _for_each_chunk(work, N, KH * KW * P * C * dtype.itemsize)
+    _for_each_chunk(work, N, (P * F + KH * KW * P * C + (pt + H + pb) * (pl + W + pr) * C)
+                    * dtype.itemsize)
     return dx
 
 
@@ -249,11 +254,14 @@ def conv2d_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, stride=1, pad
             pad_channels_last(x[a:b], padding, out=xp[:m])
             im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
             np.copyto(dy_rows[:m], dy[a:b].transpose(0, 2, 3, 1))
+            # EXERCISE conv2d_im2col: add this chunk's cols.T @ dy_rows to dw_mat
             np.matmul(cols[:m].reshape(m * P, K).T, dy_rows[:m].reshape(m * P, F), out=part)
-            dw_mat[...] = part
+            dw_mat += part
+            # END EXERCISE
         return dw_mat
 
-    dw_mat = sum(_for_each_chunk(work, N, P * K * dtype.itemsize), np.zeros((K, F), dtype))
+    per_image = ((pt + H + pb) * (pl + W + pr) * C + P * K + P * F) * dtype.itemsize
+    dw_mat = sum(_for_each_chunk(work, N, per_image), np.zeros((K, F), dtype))
     return np.ascontiguousarray(dw_mat.reshape(KH, KW, C, F).transpose(3, 2, 0, 1))
 
 

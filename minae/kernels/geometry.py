@@ -68,7 +68,7 @@ def effective_size(k: int, d: int) -> int:
 
 
 def conv_output_size(n: int, k: int, s: int = 1, pad_total: int = 0, d: int = 1) -> int:
-    """``floor((n + pad_total - d * (k - 1) - 1) / s) + 1`` (may be <= 0 if the kernel is too big)."""
+    """``floor((n + pad_total - d * (k - 1) - 1) / s) + 1`` (<= 0 when the kernel does not fit)."""
     return (n + pad_total - effective_size(k, d)) // s + 1
 
 

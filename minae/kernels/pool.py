@@ -90,10 +90,12 @@ def max_pool2d_backward(dy: np.ndarray, winner: np.ndarray, x_shape: tuple,
     OH, OW = dy.shape[2:]
     dxp = np.zeros((N, C, pt + H + pb, pl + W + pr), dtype=dy.dtype)
     zero = np.zeros((), dtype=dy.dtype)
+    # EXERCISE maxpool2d: send each window's dy to its winning tap; return dx without padding
     for t, p, q in _taps(kernel_size):
         dxp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)] += np.where(winner == t,
                                                                               dy, zero)
     return dxp[:, :, pt:pt + H, pl:pl + W]
+    # END EXERCISE
 
 
 def window_counts(size: tuple[int, int], kernel_size: tuple[int, int], stride: tuple[int, int],

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.kernels.geometry import as_pair, as_padding, conv_output_size
+from minae.kernels.geometry import as_padding, as_pair, conv_output_size
 
 
 def _pad(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
@@ -203,7 +203,8 @@ def max_pool2d_backward_reference(dy: np.ndarray, x: np.ndarray, kernel_size, st
 
     ::
 
-        (p*, q*) = the first (p, q) in row-major order with xp[n, c, i*sh + p, j*sw + q] = y[n, c, i, j]
+        (p*, q*) = the first (p, q), in row-major order, where xp[n, c, i*sh + p, j*sw + q] is
+                   the window's maximum y[n, c, i, j]
         dxp[n, c, i*sh + p*, j*sw + q*] += dy[n, c, i, j]
 
     (``+=``: when windows overlap, one input can be the maximum of several.)

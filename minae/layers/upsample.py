@@ -92,9 +92,11 @@ class Upsample2D(Layer):
         dy = np.asarray(dy)
         N, C, H, W = self.x_shape
         sh, sw = self.scale_factor
+        # EXERCISE upsample2d: return dx, for mode "nearest" and for mode "bilinear"
         if self.mode == "nearest":
             return dy.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))  # sum each block
         return self.A_h.T @ (dy @ self.A_w)  # (H, OH) @ (N, C, OH, W)
+        # END EXERCISE
 
     def __repr__(self) -> str:
         return f"Upsample2D(scale_factor={self.scale_factor}, mode={self.mode!r})"

@@ -1,0 +1,568 @@
+"""Convolution kernels: how fast, against what ceiling, and where the time goes.
+
+    python benchmarks/conv.py                       # full run (~2-3 minutes on 2 cores)
+    python benchmarks/conv.py --quick               # a smoke run (~30 s)
+    python benchmarks/conv.py --json conv.json --out bench_out
+
+For the layers of the lesson's two convolutional models (batch 128, float32), each pass
+(forward, input gradient, weight gradient) is timed for
+
+* ``minae``: the library's kernels as shipped (im2col/col2im a chunk of images at a time, one
+  matrix product per chunk, ``NUM_THREADS`` workers);
+* the other fast variants tried while writing them: ``whole`` (im2col of the whole batch and one
+  matrix product: the textbook version), ``1 thread`` (minae's chunks without the second
+  worker), ``einsum`` (``np.tensordot`` on a strided window view, NCHW, no layout tricks);
+* ``reference``: the plain loops of ``minae.kernels.reference`` on one image and one output
+  channel, scaled up per output element (so "speed-up" is per unit of work);
+* ``matmul``: the bare NumPy matrix product of the same im2col sizes, ``(M, K) @ (K, F)`` and
+  its transposed orientation, whichever is faster, on ready-made contiguous arrays. This is the
+  practical ceiling: everything else a convolution does is copying.
+* ``torch``: ``torch.nn.functional.conv2d`` / ``conv_transpose2d`` and
+  ``aten.convolution_backward``, same threads, when PyTorch is importable (it is never a
+  dependency).
+
+Repetitions are interleaved (all variants of one pass, then again) and the best is kept, so a
+burst of load from another process hits every variant alike. The table reports milliseconds,
+GFLOP/s (``2 * M * K * F`` per pass), the fraction of the matmul ceiling reached, the speed-up
+over the loops, and minae / torch. Then the peak extra memory of each pass (tracemalloc: NumPy
+reports its allocations to it), and a PNG of time against batch size (8 to 512).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# ruff: noqa: E402
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from minae.kernels import conv as kconv
+from minae.kernels import reference as ref
+from minae.kernels.geometry import effective_size, window_slice
+
+# ----------------------------------------------------------------------------------------------
+# the layers
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    """One layer: a convolution ``c_in -> c_out`` (or a transposed one) on ``size x size``."""
+
+    name: str
+    model: str
+    c_in: int
+    c_out: int
+    k: int
+    size: int
+    stride: int = 1
+    pad: tuple = (1, 1, 1, 1)  # (top, bottom, left, right), already worked out
+    transposed: bool = False
+
+    @property
+    def target(self) -> bool:
+        """The 40%-of-ceiling target applies to 3x3/4x4 layers with >= 16 channels each side."""
+        return self.c_in >= 16 and self.c_out >= 16
+
+    def conv(self):
+        """The underlying convolution: ``(x_shape, w_shape)`` of ``conv2d`` (for a transposed
+        layer, the convolution it is the adjoint of: its ``y`` is our input)."""
+        if not self.transposed:
+            return (self.c_in, self.size), (self.c_out, self.c_in, self.k, self.k)
+        pt, pb, _, _ = self.pad
+        out = (self.size - 1) * self.stride - pt - pb + effective_size(self.k, 1)
+        return (self.c_out, out), (self.c_in, self.c_out, self.k, self.k)
+
+    def label(self) -> str:
+        kind = "convT" if self.transposed else "conv"
+        s = f" s{self.stride}" if self.stride > 1 else ""
+        return f"{kind} {self.c_in}->{self.c_out} {self.k}x{self.k}{s} @{self.size}"
+
+
+SAME3 = (1, 1, 1, 1)
+CASES = [
+    # the lesson's convolutional autoencoder (Keras: padding="same", one "valid")
+    Case("ae.enc1", "conv AE", 1, 16, 3, 28),
+    Case("ae.enc2", "conv AE", 16, 8, 3, 14),
+    Case("ae.enc3", "conv AE", 8, 8, 3, 7),
+    Case("ae.dec1", "conv AE", 8, 8, 3, 4),
+    Case("ae.dec2", "conv AE", 8, 8, 3, 8),
+    Case("ae.dec3", "conv AE", 8, 16, 3, 16, pad=(0, 0, 0, 0)),
+    Case("ae.dec4", "conv AE", 16, 1, 3, 28),
+    # a strided convolutional VAE
+    Case("vae.enc1", "conv VAE", 1, 32, 4, 28, 2),
+    Case("vae.enc2", "conv VAE", 32, 64, 4, 14, 2),
+    Case("vae.dec1", "conv VAE", 64, 32, 4, 7, 2, transposed=True),
+    Case("vae.dec2", "conv VAE", 32, 1, 4, 14, 2, transposed=True),
+    Case("vae.c16", "conv VAE", 16, 16, 3, 28),
+    Case("vae.c32", "conv VAE", 32, 32, 3, 14),
+    Case("vae.c64", "conv VAE", 64, 64, 3, 7),
+]
+PASSES = ("forward", "input grad", "weight grad")
+
+
+class Problem:
+    """Arrays for one case at one batch size, and every way of running its three passes.
+
+    Everything is phrased through the underlying convolution ``y = conv(x, w)``; for a
+    transposed layer, its forward pass is the convolution's input gradient, its input gradient
+    the convolution's forward pass, and its weight gradient the convolution's with x and y
+    swapped (see minae/kernels/conv.py).
+    """
+
+    def __init__(self, case: Case, batch: int, rng: np.random.Generator):
+        self.case = case
+        (c, n), w_shape = case.conv()
+        s, pad = case.stride, case.pad
+        self.hyper = ((s, s), pad, (1, 1))
+        self.x = rng.standard_normal((batch, c, n, n), dtype=np.float32)
+        self.w = rng.standard_normal(w_shape, dtype=np.float32)
+        self.y_shape = kconv._geometry(self.x.shape, self.w.shape, *self.hyper)[3]
+        self.dy = rng.standard_normal(self.y_shape, dtype=np.float32)
+        N, F, OH, OW = self.y_shape
+        self.M, self.K, self.F = N * OH * OW, c * case.k * case.k, F
+        self.flops = 2.0 * self.M * self.K * self.F
+
+    # the underlying convolution's three passes, by any implementation ``impl``
+    def conv_pass(self, which: str, impl) -> None:
+        x, w, dy, h = self.x, self.w, self.dy, self.hyper
+        if which == "conv forward":
+            impl.forward(x, w, h)
+        elif which == "conv input grad":
+            impl.input_grad(dy, w, x.shape, h)
+        else:
+            impl.weight_grad(x, dy, w.shape, h)
+
+    def layer_pass(self, name: str) -> str:
+        """Which pass of the underlying convolution computes this pass of the layer."""
+        if not self.case.transposed:
+            return {"forward": "conv forward", "input grad": "conv input grad",
+                    "weight grad": "conv weight grad"}[name]
+        return {"forward": "conv input grad", "input grad": "conv forward",
+                "weight grad": "conv weight grad"}[name]
+
+
+# ----------------------------------------------------------------------------------------------
+# implementations
+# ----------------------------------------------------------------------------------------------
+
+class Minae:
+    """minae.kernels.conv with its module settings temporarily replaced."""
+
+    def __init__(self, chunk_bytes: int | None = None, threads: int | None = None):
+        self.chunk_bytes, self.threads = chunk_bytes, threads
+
+    @contextmanager
+    def settings(self):
+        saved = kconv.CHUNK_BYTES, kconv.NUM_THREADS
+        if self.chunk_bytes is not None:
+            kconv.CHUNK_BYTES = self.chunk_bytes
+        if self.threads is not None:
+            kconv.NUM_THREADS = self.threads
+        try:
+            yield
+        finally:
+            kconv.CHUNK_BYTES, kconv.NUM_THREADS = saved
+
+    def forward(self, x, w, h):
+        with self.settings():
+            return kconv.conv2d_forward(x, w, *h)
+
+    def input_grad(self, dy, w, x_shape, h):
+        with self.settings():
+            return kconv.conv2d_input_grad(dy, w, x_shape, *h)
+
+    def weight_grad(self, x, dy, w_shape, h):
+        with self.settings():
+            return kconv.conv2d_weight_grad(x, dy, w_shape[2:], *h)
+
+
+class Einsum:
+    """The obvious vectorisation: a strided window view of the NCHW input and ``tensordot``
+    (which copies the view into a matrix itself); col2im by tap, in NCHW."""
+
+    @staticmethod
+    def _windows(x, k, h):
+        (sh, sw), (pt, pb, pl, pr), _ = h
+        xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+        return sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::sh, ::sw]  # N C OH OW k k
+
+    def forward(self, x, w, h):
+        y = np.tensordot(self._windows(x, w.shape[2], h), w, axes=([1, 4, 5], [1, 2, 3]))
+        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+    def input_grad(self, dy, w, x_shape, h):
+        (sh, sw), (pt, pb, pl, pr), _ = h
+        N, C, H, W = x_shape
+        OH, OW = dy.shape[2:]
+        dcols = np.tensordot(dy, w, axes=([1], [0]))  # (N, OH, OW, C, k, k)
+        dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dy.dtype)
+        for p in range(w.shape[2]):
+            for q in range(w.shape[3]):
+                dxp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)] += \
+                    dcols[..., p, q].transpose(0, 3, 1, 2)
+        return dxp[:, :, pt:pt + H, pl:pl + W]
+
+    def weight_grad(self, x, dy, w_shape, h):
+        return np.tensordot(dy, self._windows(x, w_shape[2], h), axes=([0, 2, 3], [0, 2, 3]))
+
+
+class TorchLayer:
+    """PyTorch on the *layer* (so a transposed layer runs conv_transpose2d and its backward)."""
+
+    def __init__(self, torch, problem: Problem):
+        self.torch, self.p = torch, problem
+        t = torch.from_numpy
+        self.x, self.w, self.dy = t(problem.x), t(problem.w), t(problem.dy)
+        (s, _), (pt, _, pl, _), _ = problem.hyper
+        self.stride, self.padding = [s, s], [pt, pl]
+
+    def run(self, layer_pass: str) -> None:
+        torch, p = self.torch, self.p
+        aten = torch.ops.aten.convolution_backward
+        if not p.case.transposed:
+            x, w, dy = self.x, self.w, self.dy
+            if layer_pass == "forward":
+                torch.nn.functional.conv2d(x, w, None, self.stride, self.padding)
+            else:
+                mask = [layer_pass == "input grad", layer_pass == "weight grad", False]
+                aten(dy, x, w, None, self.stride, self.padding, [1, 1], False, [0, 0], 1, mask)
+            return
+        # transposed layer: its input is the conv's dy, its output the conv's x
+        xin, w, gout = self.dy, self.w, self.x
+        if layer_pass == "forward":
+            torch.nn.functional.conv_transpose2d(xin, w, None, self.stride, self.padding)
+        else:
+            mask = [layer_pass == "input grad", layer_pass == "weight grad", False]
+            aten(gout, xin, w, None, self.stride, self.padding, [1, 1], True, [0, 0], 1, mask)
+
+
+# ----------------------------------------------------------------------------------------------
+# measuring
+# ----------------------------------------------------------------------------------------------
+
+def interleaved_best(funcs: dict, repeats: int) -> dict:
+    """Best wall time (seconds) of each function, repetitions interleaved across functions."""
+    best = {k: float("inf") for k in funcs}
+    for f in funcs.values():  # warm-up: buffers, thread pool, caches
+        f()
+    for _ in range(repeats):
+        for k, f in funcs.items():
+            t = time.perf_counter()
+            f()
+            best[k] = min(best[k], time.perf_counter() - t)
+    return best
+
+
+def matmul_ceiling(p: Problem, which: str, repeats: int) -> float:
+    """Best time of the bare matrix product of this pass's sizes (either orientation)."""
+    rng = np.random.default_rng(0)
+    M, K, F = p.M, p.K, p.F
+    dims = {"conv forward": (M, K, F), "conv input grad": (M, F, K),
+            "conv weight grad": (K, M, F)}[which]  # (rows, inner, cols)
+    a, i, b = dims
+    A = rng.standard_normal((a, i), dtype=np.float32)
+    B = rng.standard_normal((i, b), dtype=np.float32)
+    At, Bt = np.ascontiguousarray(A.T), np.ascontiguousarray(B.T)
+    C, Ct = np.empty((a, b), np.float32), np.empty((b, a), np.float32)
+    t = interleaved_best({"ab": lambda: np.matmul(A, B, out=C),
+                          "ba": lambda: np.matmul(Bt, At, out=Ct)}, repeats)
+    return min(t.values())
+
+
+def reference_time(p: Problem, which: str) -> float:
+    """The loops on one image and one output channel, scaled to the whole pass."""
+    x, w, h = p.x[:1], p.w[:1], p.hyper
+    y = ref.conv2d_reference(x, w, *h)
+    dy = np.ones_like(y)
+    t = time.perf_counter()
+    if which == "conv forward":
+        ref.conv2d_reference(x, w, *h)
+    elif which == "conv input grad":
+        ref.conv2d_input_grad_reference(dy, w, x.shape, *h)
+    else:
+        ref.conv2d_weight_grad_reference(x, dy, w.shape[2:], *h)
+    return (time.perf_counter() - t) * p.x.shape[0] * p.w.shape[0]
+
+
+def peak_extra_bytes(fn) -> tuple[int, int]:
+    """(peak bytes allocated during ``fn()`` beyond what it returns, bytes it returns)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        out = fn()
+        now, peak = tracemalloc.get_traced_memory()
+        kept = now - base
+    finally:
+        tracemalloc.stop()
+    del out
+    return peak - base - kept, kept
+
+
+def run_queue_wait() -> float:
+    """Seconds this process's threads have spent waiting for a CPU (Linux; else 0).
+
+    Sampled before and after a run, it says how much other processes got in the way: 0 means
+    we had the cores to ourselves whenever we wanted them.
+    """
+    total = 0
+    task_dir = "/proc/self/task"
+    if not os.path.isdir(task_dir):
+        return 0.0
+    for tid in os.listdir(task_dir):
+        try:
+            with open(os.path.join(task_dir, tid, "schedstat")) as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total * 1e-9
+
+
+def blas_info() -> str:
+    """The BLAS library and its thread count (threadpoolctl if importable, else numpy's config)."""
+    try:
+        from threadpoolctl import threadpool_info
+        libs = [f"{d.get('internal_api')} {d.get('version')} ({d.get('architecture')}), "
+                f"{d.get('num_threads')} threads" for d in threadpool_info()
+                if d.get("user_api") == "blas"]
+        if libs:
+            return "; ".join(libs) + " [threadpoolctl]"
+    except ImportError:
+        pass
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')} (threads: see OPENBLAS_NUM_THREADS, " \
+               f"default = cores) [numpy config]"
+    except Exception:  # older numpy
+        return "unknown (np.show_config() prints it)"
+
+
+def blas_threads() -> int:
+    try:
+        from threadpoolctl import threadpool_info
+        counts = [d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"]
+        if counts:
+            return counts[0]
+    except ImportError:
+        pass
+    return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
+
+
+# ----------------------------------------------------------------------------------------------
+# the run
+# ----------------------------------------------------------------------------------------------
+
+VARIANTS = {
+    "minae": Minae(),
+    "1 thread": Minae(threads=1),
+    "whole": Minae(chunk_bytes=2 ** 62, threads=1),
+    "einsum": Einsum(),
+}
+
+
+def run_table(cases, batch: int, repeats: int, torch_mod, variants) -> list[dict]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for case in cases:
+        p = Problem(case, batch, rng)
+        tl = TorchLayer(torch_mod, p) if torch_mod else None
+        for layer_pass in PASSES:
+            which = p.layer_pass(layer_pass)
+            funcs = {name: partial(p.conv_pass, which, impl) for name, impl in variants.items()}
+            if tl is not None:
+                funcs["torch"] = partial(tl.run, layer_pass)
+            times = interleaved_best(funcs, repeats)
+            ceiling = matmul_ceiling(p, which, repeats)
+            ref_t = reference_time(p, which)
+            t = times["minae"]
+            extra, kept = peak_extra_bytes(partial(p.conv_pass, which, VARIANTS["minae"]))
+            row = {
+                "layer": case.name, "model": case.model, "shape": case.label(),
+                "pass": layer_pass, "computed_as": which, "target": case.target,
+                "batch": batch, "M": p.M, "K": p.K, "F": p.F, "gflop": p.flops / 1e9,
+                "ms": {k: v * 1e3 for k, v in times.items()},
+                "gflops": p.flops / t / 1e9,
+                "matmul_ms": ceiling * 1e3, "matmul_gflops": p.flops / ceiling / 1e9,
+                "fraction_of_matmul": ceiling / t,
+                "reference_ms": ref_t * 1e3, "speedup_over_reference": ref_t / t,
+                "peak_extra_bytes": extra, "output_bytes": kept,
+                "im2col_bytes": p.M * p.K * 4,
+            }
+            if "torch" in times:
+                row["torch_ratio"] = t / times["torch"]
+            rows.append(row)
+            print(_row_line(row), flush=True)
+    return rows
+
+
+def _row_line(r: dict) -> str:
+    torch = f"{r['ms']['torch']:8.2f} {r['torch_ratio']:6.2f}x" if "torch_ratio" in r else \
+        f"{'-':>8} {'-':>7}"
+    mark = "*" if r["target"] else " "
+    return (f"{r['layer']:<9}{mark}{r['shape']:<24} {r['pass']:<11} {r['ms']['minae']:8.2f} "
+            f"{r['gflops']:7.1f} {r['matmul_ms']:8.2f} {r['fraction_of_matmul']:6.0%} "
+            f"{r['speedup_over_reference']:9.0f}x {torch}")
+
+
+HEADER = (f"{'layer':<10}{'shape':<24} {'pass':<11} {'ms':>8} {'GFLOP/s':>7} {'matmul':>8} "
+          f"{'%ceil':>6} {'vs loops':>10} {'torch ms':>8} {'/torch':>7}")
+
+
+def run_scaling(cases, batches, repeats) -> dict:
+    """Forward + both gradients of minae, per batch size, per case (milliseconds)."""
+    rng = np.random.default_rng(1)
+    out = {}
+    for case in cases:
+        out[case.name] = {}
+        for batch in batches:
+            p = Problem(case, batch, rng)
+            fns = {ps: partial(p.conv_pass, p.layer_pass(ps), VARIANTS["minae"]) for ps in PASSES}
+            t = interleaved_best(fns, repeats)
+            out[case.name][batch] = 1e3 * sum(t.values())
+        base = 32 if 32 in batches else batches[0]
+        growth = (out[case.name][batches[-1]] / batches[-1]) / (out[case.name][base] / base)
+        print(f"  {case.name:<9} " + " ".join(f"{b}:{ms:7.2f}" for b, ms in
+                                               out[case.name].items())
+              + f"   per-image time at {batches[-1]} / at {base}: {growth:.2f}", flush=True)
+    return out
+
+
+def plot_scaling(scaling: dict, batches, path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for name, times in scaling.items():
+        b = np.array(list(times))
+        ms = np.array(list(times.values()))
+        ax.loglog(b, ms, "o-", ms=3, label=name)
+        ax2.semilogx(b, ms / b * 1e3, "o-", ms=3, label=name)
+    b = np.array(batches, float)
+    ax.loglog(b, b / b[0] * 2, "k--", lw=0.8, label="linear")
+    ax.set(xlabel="batch size", ylabel="forward + both gradients (ms)",
+           title="time against batch size (log-log: linear = slope 1)")
+    ax2.set(xlabel="batch size", ylabel="µs per image", title="time per image (flat = linear)")
+    ax2.set_ylim(bottom=0)
+    ax.legend(fontsize=7, ncol=2)
+    for a in (ax, ax2):
+        a.grid(True, which="both", lw=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/conv.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="fewer repeats and batch sizes")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    p.add_argument("--out", metavar="DIR", default="benchmark_output",
+                   help="where the PNG goes (default: benchmark_output)")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--repeats", type=int, default=None, help="best of this many (default 7)")
+    p.add_argument("--only", nargs="+", metavar="LAYER", help="only these layers (e.g. vae.c16)")
+    p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
+    args = p.parse_args(argv)
+    repeats = args.repeats or (2 if args.quick else 7)
+    cases = [c for c in CASES if not args.only or c.name in args.only]
+    batches = [8, 32, 128] if args.quick else [8, 16, 32, 64, 128, 256, 512]
+    try:
+        import torch as torch_mod
+    except ImportError:
+        torch_mod = None
+    if args.no_torch:
+        torch_mod = None
+    if torch_mod is not None:
+        torch_mod.set_num_threads(blas_threads())  # the same cores as NumPy's BLAS
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"minae convolution benchmark: batch {args.batch}, float32, best of {repeats}")
+    print(f"BLAS: {blas_info()}")
+    print(f"numpy {np.__version__}, python {platform.python_version()}, "
+          f"{os.cpu_count()} cores, minae NUM_THREADS={kconv.NUM_THREADS}, "
+          f"CHUNK_BYTES={kconv.CHUNK_BYTES}")
+    print("torch: " + (f"{torch_mod.__version__}, {blas_threads()} threads" if torch_mod
+                       else "not importable (skipped)"))
+    if load > 0.5:
+        print(f"note: load average {load:.1f} before starting: other processes are using the "
+              "CPU, figures may be noisy")
+    print("\n" + HEADER)
+    t0, wait0 = time.perf_counter(), run_queue_wait()
+    rows = run_table(cases, args.batch, repeats, torch_mod, VARIANTS)
+    contention = (run_queue_wait() - wait0) / (time.perf_counter() - t0)
+    print(f"(contention: our threads waited {contention:.2f} s for a CPU per second of the run; "
+          + ("about 0: clean figures)" if contention < 0.05 else
+             "other processes were busy, so the figures are noisy: best-of repeats help)"))
+
+    print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
+    names = list(VARIANTS) + (["torch"] if torch_mod else [])
+    print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>10}" for n in names)
+          + f"{'matmul':>10}{'loops':>12}")
+    for r in rows:
+        print(f"{r['layer']:<9}{'*' if r['target'] else ' '}{r['pass']:<12}"
+              + "".join(f"{r['ms'][n]:10.2f}" for n in names)
+              + f"{r['matmul_ms']:10.2f}{r['reference_ms']:12.0f}")
+
+    print("\npeak extra memory per pass (tracemalloc), batch "
+          f"{args.batch}: temporaries beyond the returned array")
+    for r in rows:
+        if r["pass"] == "forward":
+            print(f"  {r['layer']:<9} full im2col would be {r['im2col_bytes'] / 2**20:6.1f} MiB;",
+                  end="")
+        print(f"  {r['pass']}: {r['peak_extra_bytes'] / 2**20:5.1f}", end="")
+        if r["pass"] == "weight grad":
+            print(" MiB")
+
+    summary = {}
+    targets = sorted({r["layer"] for r in rows if r["target"]},
+                     key=[c.name for c in CASES].index)
+    if targets:
+        print("\ntarget layers (>= 16 channels in and out): forward + both gradients")
+        for name in targets:
+            rs = [r for r in rows if r["layer"] == name]
+            frac = sum(r["matmul_ms"] for r in rs) / sum(r["ms"]["minae"] for r in rs)
+            worst = min(r["fraction_of_matmul"] for r in rs)
+            summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
+            line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
+                    f"(worst pass {worst:.0%})")
+            if torch_mod:
+                ratio = sum(r["ms"]["minae"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
+                summary[name]["torch_ratio"] = ratio
+                line += f", {ratio:.2f}x torch's time"
+            print(line)
+
+    print(f"\ntime against batch size {batches} (ms, forward + both gradients):")
+    scaling = run_scaling(cases, batches, max(2, repeats // 2))
+    os.makedirs(args.out, exist_ok=True)
+    png = os.path.join(args.out, "conv_batch_scaling.png")
+    plot_scaling(scaling, batches, png)
+    print(f"\nwrote {png}  (total {time.perf_counter() - t0:.0f} s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"blas": blas_info(), "numpy": np.__version__, "cores": os.cpu_count(),
+                       "num_threads": kconv.NUM_THREADS, "chunk_bytes": kconv.CHUNK_BYTES,
+                       "torch": getattr(torch_mod, "__version__", None), "load_average": load,
+                       "contention_s_per_s": contention,
+                       "batch": args.batch, "repeats": repeats, "rows": rows,
+                       "targets": summary,
+                       "scaling_ms": {k: {str(b): v for b, v in d.items()}
+                                      for k, d in scaling.items()}}, f, indent=1)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
