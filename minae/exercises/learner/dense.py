@@ -65,7 +65,9 @@ class Dense(Layer):
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"Dense expected input (N, {self.in_features}); got {x.shape}")
         self.x = x  # backward needs x for dW
-        return x @ self.params["W"] + self.params["b"]
+        y = x @ self.params["W"]
+        y += self.params["b"]  # in place: one (N, D_out) array, not two
+        return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         # TODO (dense): set self.grads["W"] and self.grads["b"], then return dx
