@@ -87,6 +87,7 @@ from minae.layers.dense import Dense
 from minae.layers.sequential import Sequential
 from minae.layers.shape import Flatten, Reshape
 from minae.losses import binary_cross_entropy_with_logits
+from minae.optim import Adam
 
 LN2 = float(np.log(2.0))
 CHANCE_D_LOSS = 2.0 * LN2  # 1.386: L_D of a discriminator stuck at sigmoid = 1/2
@@ -565,8 +566,6 @@ def aae_optimizers(lr: float = 5e-4, adversarial_lr: float = 1e-3,
     reconstruction, a fraction of a nat for the adversarial losses), so it is the learning
     rates, not the losses' sizes, that balance the two pulls on the encoder.
     """
-    from minae.optim import Adam
-
     return AAEOptimizers(Adam(lr), Adam(adversarial_lr, betas=adversarial_betas),
                          Adam(adversarial_lr, betas=adversarial_betas))
 
@@ -601,7 +600,9 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
     happened to be (in our runs on 8,000 MNIST digits, held-out MMD^2 to the prior was
     0.01-0.05 after 10 annealed epochs, and 0.05-0.8 after 20 at constant rates).
     """
-    from minae.training import batches  # training imports models' modules, not the reverse
+    # fit() steps one optimizer per batch; the AAE needs three, so it has its own loop, but it
+    # batches with the project's one iterator. (Imported here: training sits above the models.)
+    from minae.training import batches
 
     history = AAEHistory() if history is None else history
     x = model._input(x)

@@ -110,8 +110,9 @@ def test_forward_backward_path_adds_the_same_penalty_gradient():
         np.testing.assert_allclose(v, a[k], rtol=1e-12, atol=1e-15)
 
 
-def test_l1_penalty_makes_the_code_sparser():
-    """Trained the same way, the L1 model's ReLU code is quieter than the plain one's."""
+def test_l1_penalty_shrinks_the_code():
+    """Trained the same way, the L1 model's ReLU code is quieter than the plain one's (mostly
+    smaller rather than sparser: see demos/sparse_autoencoder.py)."""
     from minae.datasets import load_dataset
     from minae.optim import Adam
     from minae.training import fit
