@@ -22,6 +22,7 @@ curves(series, ...)            lines with markers (MSE vs code size, loss per ep
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Sequence
 
@@ -83,14 +84,35 @@ def montage(images: np.ndarray, ncols: int | None = None, *, gap: int | None = N
     return canvas
 
 
-def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI) -> str:
-    """Write ``fig`` as a PNG at ``path`` (parent folders made), close it, return the path."""
+def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI,
+                colors: int | None = 256) -> str:
+    """Write ``fig`` as a PNG at ``path`` (parent folders made), close it, return the path.
+
+    With ``colors`` (default 256) the picture is stored with a palette of at most that many
+    colours (Pillow's median cut): exact for grey images (256 levels), near-exact for plots, and
+    3-4 times smaller than 24-bit PNG, so a gallery of figures stays small. ``None`` keeps RGB.
+    """
     path = os.fspath(path)
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    fig.savefig(path, dpi=dpi, format="png")
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="png")
     plt.close(fig)
+    data = buf.getvalue()
+    if colors:
+        try:
+            from PIL import Image
+
+            img = Image.open(io.BytesIO(data)).convert("RGB")
+            img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+            out = io.BytesIO()
+            img.save(out, format="PNG", optimize=True)
+            data = out.getvalue()
+        except ImportError:  # Pillow comes with matplotlib; without it, keep the RGB PNG
+            pass
+    with open(path, "wb") as f:
+        f.write(data)
     return path
 
 

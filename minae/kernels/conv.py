@@ -82,7 +82,7 @@ def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
     global _pool, _pool_size
     if N == 0:
         return []
-    n = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_image)))
+    n = max(1, min(-(-N // NUM_THREADS), CHUNK_BYTES // max(1, bytes_per_image)))
     chunks = [(a, min(a + n, N)) for a in range(0, N, n)]
     workers = max(1, min(NUM_THREADS, len(chunks)))
     if workers == 1:
