@@ -28,7 +28,7 @@ The standard options (DESIGN.md)
 ``--limit N``    use at most N training images and N test images
 ``--seed S``     seeds the weights, the batches and the noise (default 0)
 ``--out DIR``    where figures go (default ``out/<demo name>``); checked writable up front
-``--data-dir``   where the IDX files are, or go when downloaded
+``--data-dir``   a folder holding the IDX files (searched first; downloads go to the cache)
 ``--batch-size`` mini-batch size (default 128, the lesson's)
 
 Bad input (an unknown dataset, an ``--out`` that cannot be written, a demo's own checks through
@@ -95,7 +95,8 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
     p.add_argument("--out", default=None, metavar="DIR",
                    help=f"folder for the figures (default out/{name})")
     p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="folder of the IDX files (default: minae's data folder)")
+                   help="folder holding the IDX files, searched first "
+                        "(downloads go to ~/.cache/minae)")
     p.add_argument("--batch-size", type=int, default=LESSON_BATCH,
                    help=f"mini-batch size (default {LESSON_BATCH})")
     p.set_defaults(_name=name, _epochs=epochs, _quick_epochs=quick_epochs,
