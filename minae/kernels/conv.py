@@ -53,6 +53,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -64,11 +65,30 @@ from minae.kernels.geometry import (
 )
 from minae.kernels.im2col import col2im, im2col, output_shape, pad_channels_last
 
-CHUNK_BYTES = 2 ** 21  # bytes of column matrix per chunk: about half of one core's L2 cache
-NUM_THREADS = min(2, os.cpu_count() or 1)
+CHUNK_BYTES = 2 ** 21  # bytes of buffers per chunk of images (see "Why a few images at a time")
+NUM_THREADS = min(2, os.cpu_count() or 1)  # workers taking alternate chunks
+ONE_BLAS_THREAD_PER_WORKER = True  # while workers run, each product uses one core (see below)
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+_blas_control = None  # threadpoolctl's controller, when threadpoolctl is importable
+
+
+def _one_blas_thread():
+    """A context in which each BLAS call runs on one thread, if threadpoolctl can arrange it.
+
+    threadpoolctl is optional: without it the workers' products use BLAS's own threads.
+    """
+    global _blas_control
+    if _blas_control is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _blas_control = ThreadpoolController()
+        except ImportError:
+            _blas_control = False
+    if not _blas_control:
+        return nullcontext()
+    return _blas_control.limit(limits=1, user_api="blas")
 
 
 def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
@@ -90,7 +110,8 @@ def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
     if _pool_size < workers:
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minae-conv")
         _pool_size = workers
-    return list(_pool.map(work, [chunks[t::workers] for t in range(workers)]))
+    with _one_blas_thread() if ONE_BLAS_THREAD_PER_WORKER else nullcontext():
+        return list(_pool.map(work, [chunks[t::workers] for t in range(workers)]))
 
 
 def _geometry(x_shape, w_shape, stride, padding, dilation):
