@@ -51,9 +51,10 @@ That is how they are written below: no new arithmetic.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -71,24 +72,36 @@ ONE_BLAS_THREAD_PER_WORKER = True  # while workers run, each product uses one co
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
-_blas_control = None  # threadpoolctl's controller, when threadpoolctl is importable
+_blas = {"control": None, "depth": 0, "limiter": None, "lock": threading.Lock()}
 
 
+@contextmanager
 def _one_blas_thread():
-    """A context in which each BLAS call runs on one thread, if threadpoolctl can arrange it.
+    """While inside, each BLAS call runs on one thread (if threadpoolctl is importable).
 
-    threadpoolctl is optional: without it the workers' products use BLAS's own threads.
+    threadpoolctl is optional: without it this does nothing and the workers' products use
+    BLAS's own threads. The limit is process-wide, so nested or concurrent kernel calls share
+    one: the first in sets it, the last out restores it.
     """
-    global _blas_control
-    if _blas_control is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-            _blas_control = ThreadpoolController()
-        except ImportError:
-            _blas_control = False
-    if not _blas_control:
-        return nullcontext()
-    return _blas_control.limit(limits=1, user_api="blas")
+    b = _blas
+    with b["lock"]:
+        if b["control"] is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+                b["control"] = ThreadpoolController()
+            except ImportError:
+                b["control"] = False
+        if b["control"] and b["depth"] == 0:
+            b["limiter"] = b["control"].limit(limits=1, user_api="blas")
+        b["depth"] += 1
+    try:
+        yield
+    finally:
+        with b["lock"]:
+            b["depth"] -= 1
+            if b["depth"] == 0 and b["limiter"] is not None:
+                b["limiter"].restore_original_limits()
+                b["limiter"] = None
 
 
 def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
