@@ -80,12 +80,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minae.autoencoders import AutoEncoder
-from minae.layers.activations import LeakyReLU, ReLU, sigmoid, softplus
+from minae.autoencoders import AutoEncoder, dense_autoencoder
+from minae.layers.activations import LeakyReLU, sigmoid, softplus
 from minae.layers.base import Container, Layer, as_float_array, check_finite
 from minae.layers.dense import Dense
 from minae.layers.sequential import Sequential
-from minae.layers.shape import Flatten, Reshape
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
 
@@ -532,27 +531,15 @@ def dense_aae(latent: int = 2, hidden: tuple[int, ...] = (512, 256),
     rng = np.random.default_rng() if rng is None else rng
     kw = {"rng": rng, "dtype": dtype, "init": init}
     prior = NormalPrior(latent) if prior is None else prior
-    d = int(np.prod(input_shape))
-    sizes = [d, *[int(h) for h in hidden], int(latent)]
-    enc: list[Layer] = [Flatten()]
-    for i in range(len(sizes) - 1):
-        enc.append(Dense(sizes[i], sizes[i + 1], **kw))
-        if i < len(sizes) - 2:
-            enc.append(ReLU())
-    dec: list[Layer] = []
-    back = sizes[::-1]
-    for i in range(len(back) - 1):
-        dec.append(Dense(back[i], back[i + 1], **kw))
-        if i < len(back) - 2:
-            dec.append(ReLU())
-    dec.append(Reshape(tuple(input_shape)))
+    # encoder and decoder: the same layers as the plain dense autoencoder with these sizes
+    ae = dense_autoencoder(latent, hidden, input_shape=input_shape, **kw)
     dsizes = [int(latent) + (n_classes or 0), *[int(h) for h in disc_hidden], 1]
     disc: list[Layer] = []
     for i in range(len(dsizes) - 1):
         disc.append(Dense(dsizes[i], dsizes[i + 1], **kw))
         if i < len(dsizes) - 2:
             disc.append(LeakyReLU(0.2))
-    return AdversarialAutoencoder(Sequential(*enc), Sequential(*dec), Sequential(*disc), prior,
+    return AdversarialAutoencoder(ae.encoder, ae.decoder, Sequential(*disc), prior,
                                   n_classes=n_classes)
 
 
