@@ -53,7 +53,7 @@ def test_conv_transpose2d_gradients(config, size):
     check_layer(layer, rng.standard_normal((2, 2) + size), rng=rng)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9),
        st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**32 - 1))
 def test_layers_are_adjoint(c_in, c_out, H, W, k, s, p, seed):

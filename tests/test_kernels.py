@@ -33,7 +33,7 @@ conv_cases = st.fixed_dictionaries({
     "padding": st.tuples(*[st.integers(0, 2)] * 4),
     "dilation": st.tuples(st.integers(1, 2), st.integers(1, 2)),
     "seed": st.integers(0, 2**32 - 1),
-    "chunked": st.booleans(),  # one image per chunk, two worker threads
+    "chunked": st.booleans(), "wide": st.booleans(),  # see kernel_settings
 })
 
 
@@ -44,22 +44,23 @@ def _fits(c) -> bool:
 
 
 @contextmanager
-def tiny_chunks(on: bool):
-    """Make every image its own chunk and use two workers, so the chunk loop is exercised."""
-    saved = fast.CHUNK_BYTES, fast.NUM_THREADS
-    if on:
-        fast.CHUNK_BYTES, fast.NUM_THREADS = 1, 2
+def kernel_settings(chunked: bool, wide: bool):
+    """``chunked``: every image its own chunk, so the chunk loop (and a last, shorter chunk)
+    runs. ``wide``: col2im on wide rows whenever the stride allows it, else never."""
+    saved = fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE
+    fast.CHUNK_BYTES = 1 if chunked else saved[0]
+    fast.WIDE_ROWS_WASTE = 1e9 if wide else -1.0
     try:
         yield
     finally:
-        fast.CHUNK_BYTES, fast.NUM_THREADS = saved
+        fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = saved
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(conv_cases)
 def test_fast_conv_matches_reference_all_three_passes(c):
     assume(_fits(c))
-    with tiny_chunks(c["chunked"]):
+    with kernel_settings(c["chunked"], c["wide"]):
         _check_three_passes(c)
 
 
@@ -81,12 +82,12 @@ def _check_three_passes(c):
                                                                     *hyper), rtol=0, atol=TOL)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(conv_cases)
 def test_conv_and_its_transpose_are_adjoint(c):
     """<conv(x), y> == <x, conv_transpose(y)>, and the transposed conv's own backward passes."""
     assume(_fits(c))
-    with tiny_chunks(c["chunked"]):
+    with kernel_settings(c["chunked"], c["wide"]):
         _check_adjoint(c)
 
 
@@ -127,26 +128,51 @@ def test_col2im_is_the_adjoint_of_im2col(c):
     assert abs(np.vdot(cols, g) - np.vdot(xp, back)) <= 1e-10 * max(1.0, abs(np.vdot(cols, g)))
 
 
-@pytest.mark.parametrize("chunk_bytes,threads", [(1, 1), (1, 2), (3000, 2), (2**30, 2)])
-def test_chunks_and_threads_do_not_change_the_result(chunk_bytes, threads):
-    """Seven images split into chunks of 1 (or a few), handed to 1 or 2 workers."""
+@pytest.mark.parametrize("chunk_bytes", [1, 3000, 2**30])
+@pytest.mark.parametrize("wide_rows_waste", [-1.0, 1e9])
+def test_chunks_and_row_widths_do_not_change_the_result(chunk_bytes, wide_rows_waste):
+    """Seven images in chunks of 1, a few, or all; col2im on plain or wide rows."""
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
-    hyper = ((2, 1), (1, 0, 1, 1), (1, 2))
-    y = ref.conv2d_reference(x, w, *hyper)
-    dy = rng.standard_normal(y.shape)
-    saved = fast.CHUNK_BYTES, fast.NUM_THREADS
-    fast.CHUNK_BYTES, fast.NUM_THREADS = chunk_bytes, threads
+    saved = fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE
+    fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = chunk_bytes, wide_rows_waste
     try:
-        np.testing.assert_allclose(fast.conv2d_forward(x, w, *hyper), y, atol=TOL)
-        np.testing.assert_allclose(fast.conv2d_input_grad(dy, w, x.shape, *hyper),
-                                   ref.conv2d_input_grad_reference(dy, w, x.shape, *hyper),
-                                   atol=TOL)
-        np.testing.assert_allclose(fast.conv2d_weight_grad(x, dy, (3, 2), *hyper),
-                                   ref.conv2d_weight_grad_reference(x, dy, (3, 2), *hyper),
-                                   atol=TOL)
+        for hyper in [((2, 1), (1, 0, 1, 1), (1, 2)), ((1, 1), (2, 0, 0, 1), (2, 1))]:
+            y = ref.conv2d_reference(x, w, *hyper)
+            dy = rng.standard_normal(y.shape)
+            np.testing.assert_allclose(fast.conv2d_forward(x, w, *hyper), y, atol=TOL)
+            np.testing.assert_allclose(fast.conv2d_input_grad(dy, w, x.shape, *hyper),
+                                       ref.conv2d_input_grad_reference(dy, w, x.shape, *hyper),
+                                       atol=TOL)
+            np.testing.assert_allclose(fast.conv2d_weight_grad(x, dy, (3, 2), *hyper),
+                                       ref.conv2d_weight_grad_reference(x, dy, (3, 2), *hyper),
+                                       atol=TOL)
     finally:
-        fast.CHUNK_BYTES, fast.NUM_THREADS = saved
+        fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = saved
+
+
+def test_scratch_buffers_are_per_thread():
+    """Kernels keep scratch buffers between calls, one set per thread: two threads running
+    different shapes at once must not see each other's data."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(8)
+    jobs = [(rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3)), 1),
+            (rng.standard_normal((6, 2, 7, 7)), rng.standard_normal((3, 2, 2, 2)), 2)]
+    saved = fast.CHUNK_BYTES
+    fast.CHUNK_BYTES = 1  # many chunks, so the threads interleave
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda j: [fast.conv2d_forward(j[0], j[1], j[2], 1)
+                                               for _ in range(20)], jobs))
+    finally:
+        fast.CHUNK_BYTES = saved
+    for (x, w, s), ys in zip(jobs, results, strict=True):
+        expected = ref.conv2d_reference(x, w, s, 1)
+        for y in ys:
+            np.testing.assert_allclose(y, expected, atol=TOL)
+    fast.release_scratch()
+    assert fast.scratch_bytes() == 0
 
 
 def test_im2col_rows_are_receptive_fields():
@@ -243,7 +269,7 @@ pool_cases = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(pool_cases)
 def test_fast_pooling_matches_reference(c):
     k, s, pads = (c["KH"], c["KW"]), c["stride"], c["padding"]

@@ -697,8 +697,9 @@ CONV2D_IM2COL = Exercise(
     where="conv2d_input_grad and conv2d_weight_grad",
     task="""
         Inside the chunk loops of conv2d_input_grad and conv2d_weight_grad, write the matrix
-        products (and, for dx, the col2im and the crop). Read conv2d_forward first: it builds
-        the column matrix cols, one row per output pixel, and computes y_rows = cols @ w_mat.
+        products (and, for dx, the add-back (col2im) and the crop). Read conv2d_forward
+        first: it builds the column matrix cols, one row per output pixel, and computes
+        y_rows = cols @ w_mat.
         The module docstring of minae/kernels/im2col.py explains the layouts (the one of
         minae/kernels/conv.py gives the answer away: read it afterwards).
         """,
@@ -706,25 +707,28 @@ CONV2D_IM2COL = Exercise(
     As matrices: y_rows = cols @ w_mat, (M, K) @ (K, F), with M = n*OH*OW rows (one per output
     pixel of the chunk) and K = KH*KW*C. Differentiate a matrix product:
 
-        dL/dw_mat = ?          dL/dcols = ?       (then col2im adds dcols back into dxp)
+        dL/dw_mat = ?          dL/dcols = ?       (then add_back adds dcols back into dxp)
 
     In the code the input gradient is done one tap (p, q) at a time: the block of dcols for
     tap t is dy_rows @ w_taps[t], (M, F) @ (F, C), and np.matmul does all taps in one call.
     """,
     shapes=_CONV_SHAPES_TEXT + """
-    Per chunk of m images: dy_rows (m, OH, OW, F) (reshape to (m*OH*OW, F)); w_taps
-    (KH*KW, F, C); taps (KH*KW, m*OH*OW, C); cols (m, OH, OW, KH, KW, C) (reshape to
-    (m*OH*OW, K)); dxp[:m] (m, pt + H + pb, pl + W + pr, C), channels last; part, dw_mat (K, F).
+    Per chunk of m images: dy_rows (m, OH, RW, F) (reshape to (m*P, F), P = OH*RW); w_taps
+    (KH*KW, F, C); taps (KH*KW, m*P, C); cols (m, OH, OW, KH, KW, C) (reshape to
+    (m*OH*OW, K)); dxp[:m] (m, Hp, Wp, C) = (m, pt + H + pb, pl + W + pr, C), channels last;
+    part, dw_mat (K, F). RW is OW, or the padded width Wp for stride 1 (rows made as wide as
+    the padded image, extra columns zero, so add_back can add whole images: col2im_wide);
+    add_back is col2im or col2im_wide accordingly.
     """,
     hints=(
         "For y = A @ B: dL/dA = dy @ B.T and dL/dB = A.T @ dy; check each against the shapes. "
         "Write into the given buffers with out= (np.matmul(a, b, out=part)).",
         "Input: np.matmul(dy_rows[:m].reshape(m * P, F), w_taps, out=taps) gives every tap's "
-        "block; col2im(taps.reshape(KH, KW, m, OH, OW, C), ...) adds them into dxp[:m]; dx[a:b] "
+        "block; add_back(taps.reshape(KH, KW, m, OH, RW, C), ...) adds them into dxp[:m]; dx[a:b] "
         "is the interior of dxp[:m], starting pt rows and pl columns in, moved back to "
         "channels-first. Weights: each chunk *adds* cols.T @ dy_rows to dw_mat.",
         "np.matmul(cols[:m].reshape(m * P, K).T, dy_rows[:m].reshape(m * P, F), out=part); "
-        "dw_mat += part.   col2im(taps.reshape(KH, KW, m, OH, OW, C), (m,) + dxp.shape[1:], "
+        "dw_mat += part.   add_back(taps.reshape(KH, KW, m, OH, RW, C), (m, Hp, Wp, C), "
         "stride, dilation, out=dxp[:m]); dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :]"
         ".transpose(0, 3, 1, 2)",
     ),

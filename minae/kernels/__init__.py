@@ -4,7 +4,8 @@ Read them in this order:
 
 * ``geometry``  — output sizes, the normalised ``stride`` / ``padding`` / ``dilation`` arguments;
 * ``reference`` — the definitions in plain loops (slow on purpose; the tests' oracle);
-* ``im2col``    — unrolling receptive fields into a matrix (im2col) and adding them back (col2im);
+* ``im2col``    — unrolling receptive fields into a matrix (im2col) and adding them back (col2im,
+  and ``col2im_wide`` for stride 1, a whole image per ``+=``);
 * ``conv``      — the fast convolution: forward, input gradient, weight gradient, each im2col or
   col2im plus one matrix product per chunk of images; the transposed convolution as the adjoint;
 * ``pool``      — max and average pooling by a loop over the window's taps.
@@ -20,12 +21,15 @@ from minae.kernels.conv import (
     conv_transpose2d_input_grad,
     conv_transpose2d_output_shape,
     conv_transpose2d_weight_grad,
+    release_scratch,
+    scratch_bytes,
 )
 from minae.kernels.geometry import conv_output_size, conv_transpose_output_size
-from minae.kernels.im2col import col2im, im2col, pad_channels_last
+from minae.kernels.im2col import col2im, col2im_wide, im2col, pad_channels_last
 
 __all__ = [
     "col2im",
+    "col2im_wide",
     "conv2d_forward",
     "conv2d_input_grad",
     "conv2d_weight_grad",
@@ -37,4 +41,6 @@ __all__ = [
     "conv_transpose_output_size",
     "im2col",
     "pad_channels_last",
+    "release_scratch",
+    "scratch_bytes",
 ]

@@ -1,6 +1,6 @@
 """Fast 2-D convolution: forward, input gradient, weight gradient, and the transposed convolution.
 
-Each pass is im2col (or col2im) plus a matrix product, done a few images at a time:
+Each pass is im2col (or col2im) plus one matrix product, done a few images at a time:
 
 =================  ===============================================  =========================
 pass               matrix product (per chunk of images)             then
@@ -8,32 +8,46 @@ pass               matrix product (per chunk of images)             then
 forward            ``y_rows = cols @ w_mat``                        rows -> ``(N, F, OH, OW)``
                    ``(n*OH*OW, K) @ (K, F)``
 input gradient     ``dcols[p, q] = dy_rows @ w[:, :, p, q]``        col2im (one ``+=`` per tap)
-                   ``(n*OH*OW, F) @ (F, C)`` for all taps at once
+                   ``(n*OH*OW, F) @ (F, C)``, all taps in one call
 weight gradient    ``dw_mat += cols.T @ dy_rows``                   ``(K, F)`` -> ``(F, C, KH, KW)``
                    ``(K, n*OH*OW) @ (n*OH*OW, F)``
 =================  ===============================================  =========================
 
 with ``K = KH * KW * C``, ``cols`` the column matrix of ``minae.kernels.im2col`` (rows ordered
-``(p, q, c)``) and ``dy_rows[(n, i, j), f] = dy[n, f, i, j]``.
+``(p, q, c)``, channels last) and ``dy_rows[(n, i, j), f] = dy[n, f, i, j]``.
 
-Why a few images at a time (the "chunk")
-----------------------------------------
-For a batch of 128 28x28 images and a 3x3 kernel over 16 channels, ``cols`` is 58 MB. Built
-whole, it is written to main memory and read back by the product: both steps then run at memory
-speed. Built for a few images at a time (``CHUNK_BYTES`` of columns, a size that fits in the
-processor's cache), it is read by the product while it is still in cache, and the same small
-buffers are reused for every chunk. So the full column matrix is never materialised: the peak
-extra memory of a pass is a few chunk-sized buffers, whatever the batch size. The weight
-gradient rebuilds the columns from ``x`` rather than keeping 58 MB alive between the forward
-and backward passes: one cheap in-cache copy instead of a large stored array.
+Where the time goes, and what was done about it
+-----------------------------------------------
+Measured on the benchmark's layers (``python benchmarks/conv.py``), a textbook im2col (whole
+batch, NCHW rows, one product) spends more time copying than multiplying. Four changes, each
+kept because it measured faster:
 
-Why two threads
----------------
-NumPy releases the GIL while it copies and multiplies, so ``num_threads`` workers (default: 2,
-this project's core count) each take every other chunk: one copies while the other multiplies.
-The copies (transposes, im2col, col2im) run on one core per call, so without this they leave
-the second core idle for about half of each pass. Set ``minae.kernels.conv.NUM_THREADS = 1``
-to switch it off (results are identical; the chunks never write to the same memory).
+1. **Channels-last rows** (see ``minae.kernels.im2col``): the copies move runs of ``KW * C``
+   floats instead of single floats.
+2. **A few images at a time** (``CHUNK_BYTES`` of buffers per chunk). For a batch of 128
+   28x28 images and a 3x3 kernel over 16 channels the column matrix is 58 MB; built whole it
+   goes to main memory and back, so the copy *and* the product run at memory speed. Built a
+   chunk at a time, the product reads it from cache, and the same small buffers serve every
+   chunk: the full column matrix never exists, and a pass needs a few MB of scratch whatever
+   the batch size. The weight gradient rebuilds the columns from ``x`` rather than keeping
+   58 MB alive from the forward pass: one in-cache copy instead of a large stored array.
+3. **Long runs in col2im**: with stride 1, the input gradient computes its columns on rows as
+   wide as the padded image, so that ``col2im_wide`` adds each tap's block to a whole image as
+   one run instead of row by row (448 floats a row at 28x28x16); that halves col2im's time.
+   It costs ``Wp / OW - 1`` more multiplications, so it is used when that is at most
+   ``WIDE_ROWS_WASTE`` (not for 7x7 outputs, where it would cost 29% more).
+4. **Scratch buffers kept between calls** (``scratch``). A fresh 4 MB buffer is mapped by the
+   operating system page by page on first write: about 1000 page faults, measured at ~3 ms per
+   pass here, as long as the copies themselves. So each thread keeps its few scratch buffers
+   (about ``CHUNK_BYTES`` in all) and reuses them; only the returned array is new.
+
+Tried and *not* kept: two worker threads, each taking half the images with single-threaded
+BLAS (NumPy releases the GIL in copies and products). Run alone, that is up to twice as fast on
+some layers; but it needs ``threadpoolctl`` to limit BLAS, and inside a real program, where
+other products have just run with BLAS's own threads (which keep spinning for a while after
+each call), three busy threads share two cores and it lost as often as it won. One thread of
+copies plus BLAS's threads for the products is the robust choice; the benchmark has the
+numbers (column "2 threads").
 
 The transposed convolution is the adjoint of the convolution
 ------------------------------------------------------------
@@ -50,11 +64,7 @@ That is how they are written below: no new arithmetic.
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -64,67 +74,48 @@ from minae.kernels.geometry import (
     conv_transpose_output_size,
     effective_size,
 )
-from minae.kernels.im2col import col2im, im2col, output_shape, pad_channels_last
+from minae.kernels.im2col import col2im, col2im_wide, im2col, output_shape, pad_channels_last
 
-CHUNK_BYTES = 2 ** 21  # bytes of buffers per chunk of images (see "Why a few images at a time")
-NUM_THREADS = min(2, os.cpu_count() or 1)  # workers taking alternate chunks
-ONE_BLAS_THREAD_PER_WORKER = True  # while workers run, each product uses one core (see below)
-
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
-_blas = {"control": None, "depth": 0, "limiter": None, "lock": threading.Lock()}
+CHUNK_BYTES = 2 ** 22  # scratch buffers per chunk of images (4 MiB: measured best of 1-8 MiB)
+WIDE_ROWS_WASTE = 0.2  # col2im_wide when it adds at most 20% to the input gradient's product
 
 
-@contextmanager
-def _one_blas_thread():
-    """While inside, each BLAS call runs on one thread (if threadpoolctl is importable).
+_scratch = threading.local()  # each thread's reusable buffers: {name: 1-D uint8 array}
 
-    threadpoolctl is optional: without it this does nothing and the workers' products use
-    BLAS's own threads. The limit is process-wide, so nested or concurrent kernel calls share
-    one: the first in sets it, the last out restores it.
+
+def scratch(name: str, shape: tuple, dtype, zero: bool = False) -> np.ndarray:
+    """A scratch array of ``shape`` and ``dtype``, reused from call to call (per thread).
+
+    The memory is the same on every call with the same ``name``, growing when a larger one is
+    asked for, so a pass pays no page faults for its buffers once it has run. Its contents are
+    whatever the last user left, unless ``zero``.
     """
-    b = _blas
-    with b["lock"]:
-        if b["control"] is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-                b["control"] = ThreadpoolController()
-            except ImportError:
-                b["control"] = False
-        if b["control"] and b["depth"] == 0:
-            b["limiter"] = b["control"].limit(limits=1, user_api="blas")
-        b["depth"] += 1
-    try:
-        yield
-    finally:
-        with b["lock"]:
-            b["depth"] -= 1
-            if b["depth"] == 0 and b["limiter"] is not None:
-                b["limiter"].restore_original_limits()
-                b["limiter"] = None
+    store = _scratch.__dict__.setdefault("buffers", {})
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buf = store.get(name)
+    if buf is None or buf.nbytes < nbytes:
+        buf = store[name] = np.empty(nbytes, dtype=np.uint8)
+    out = buf[:nbytes].view(dtype).reshape(shape)
+    if zero:
+        out[...] = 0
+    return out
 
 
-def _for_each_chunk(work: Callable[[list[tuple[int, int]]], object], N: int,
-                    bytes_per_image: int) -> list:
-    """Split images ``0 .. N-1`` into chunks of about ``CHUNK_BYTES`` and hand them out.
+def scratch_bytes() -> int:
+    """Bytes of scratch this thread holds (what ``scratch`` keeps between calls)."""
+    return sum(b.nbytes for b in _scratch.__dict__.get("buffers", {}).values())
 
-    ``work(chunks)`` processes a list of ``(start, stop)`` ranges with buffers of its own
-    (``bytes_per_image`` is what those buffers cost per image). With ``NUM_THREADS`` workers,
-    worker ``t`` gets chunks ``t, t + T, t + 2T, ...``. Returns what each worker returned.
-    """
-    global _pool, _pool_size
-    if N == 0:
-        return []
-    n = max(1, min(-(-N // NUM_THREADS), CHUNK_BYTES // max(1, bytes_per_image)))
-    chunks = [(a, min(a + n, N)) for a in range(0, N, n)]
-    workers = max(1, min(NUM_THREADS, len(chunks)))
-    if workers == 1:
-        return [work(chunks)]
-    if _pool_size < workers:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minae-conv")
-        _pool_size = workers
-    with _one_blas_thread() if ONE_BLAS_THREAD_PER_WORKER else nullcontext():
-        return list(_pool.map(work, [chunks[t::workers] for t in range(workers)]))
+
+def release_scratch() -> None:
+    """Let go of this thread's scratch buffers (the next pass allocates them again)."""
+    _scratch.__dict__.pop("buffers", None)
+
+
+def _chunks(N: int, bytes_per_image: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` ranges covering images ``0 .. N-1``, about ``CHUNK_BYTES`` each."""
+    n = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_image)))
+    return [(a, min(a + n, N)) for a in range(0, N, n)]
 
 
 def _geometry(x_shape, w_shape, stride, padding, dilation):
@@ -171,24 +162,22 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, stride=1, padding=0,
     stride, padding, dilation, (N, F, OH, OW) = _geometry(x.shape, w.shape, stride, padding,
                                                           dilation)
     (pt, pb, pl, pr), (_, C, H, W), (_, _, KH, KW) = padding, x.shape, w.shape
+    Hp, Wp = pt + H + pb, pl + W + pr
     dtype = np.result_type(x, w)
     P, K = OH * OW, KH * KW * C
     w_mat = w.transpose(2, 3, 1, 0).reshape(K, F).astype(dtype, copy=False)  # rows (p, q, c)
     y = np.empty((N, F, OH, OW), dtype=dtype)
-
-    def work(chunks):
-        n = max(b - a for a, b in chunks)
-        xp = np.zeros((n, pt + H + pb, pl + W + pr, C), dtype=dtype)  # border stays zero
-        cols = np.empty((n, OH, OW, KH, KW, C), dtype=dtype)
-        rows = np.empty((n * P, F), dtype=dtype)
-        for a, b in chunks:
-            m = b - a
-            pad_channels_last(x[a:b], padding, out=xp[:m])
-            im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
-            np.matmul(cols[:m].reshape(m * P, K), w_mat, out=rows[:m * P])
-            y[a:b] = rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2)
-
-    _for_each_chunk(work, N, ((pt + H + pb) * (pl + W + pr) * C + P * K + P * F) * dtype.itemsize)
+    chunks = _chunks(N, (Hp * Wp * C + P * K + P * F) * dtype.itemsize)
+    n = max((b - a for a, b in chunks), default=0)
+    xp = scratch("xp", (n, Hp, Wp, C), dtype, zero=True)  # the zero border is never written
+    cols = scratch("cols", (n, OH, OW, KH, KW, C), dtype)
+    rows = scratch("rows", (n * P, F), dtype)
+    for a, b in chunks:
+        m = b - a
+        pad_channels_last(x[a:b], padding, out=xp[:m])
+        im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
+        np.matmul(cols[:m].reshape(m * P, K), w_mat, out=rows[:m * P])
+        y[a:b] = rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2)
     return y
 
 
@@ -202,6 +191,10 @@ def conv2d_input_grad(dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride=1, p
         as matrices, one block per tap:  dcols[p, q] = dy_rows @ w[:, :, p, q]
                                          (n*OH*OW, F) @ (F, C), all KH*KW taps in one matmul call
         then dx = col2im(dcols) without its padding
+
+    With stride 1 (and outputs not too narrow, see ``WIDE_ROWS_WASTE``) the rows of
+    ``dy_rows`` get zero columns up to the padded width ``Wp``, so that ``col2im_wide`` can add
+    whole images at a time; otherwise ``col2im`` adds row by row.
 
     Parameters
     ----------
@@ -219,29 +212,29 @@ def conv2d_input_grad(dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride=1, p
                          f"for an input of shape {tuple(x_shape)}")
     (pt, pb, pl, pr), (N, C, H, W), (F, _, KH, KW) = padding, x_shape, w.shape
     OH, OW = y_shape[2:]
+    Hp, Wp = pt + H + pb, pl + W + pr
     dtype = np.result_type(dy, w)
-    P = OH * OW
-    w_taps = w.transpose(2, 3, 0, 1).reshape(KH * KW, F, C).astype(dtype, copy=False)
+    wide = stride == (1, 1) and Wp - OW <= WIDE_ROWS_WASTE * OW
+    RW = Wp if wide else OW  # the width of the rows fed to the product
+    add_back = col2im_wide if wide else col2im
+    T, P = KH * KW, OH * RW
+    w_taps = w.transpose(2, 3, 0, 1).reshape(T, F, C).astype(dtype, copy=False)
     dx = np.empty(x_shape, dtype=dtype)
-
-    def work(chunks):
-        n = max(b - a for a, b in chunks)
-        dy_rows = np.empty((n, OH, OW, F), dtype=dtype)
-        dcols = np.empty(KH * KW * n * P * C, dtype=dtype)
-        dxp = np.empty((n, pt + H + pb, pl + W + pr, C), dtype=dtype)
-        for a, b in chunks:
-            m = b - a
-            np.copyto(dy_rows[:m], dy[a:b].transpose(0, 2, 3, 1))
-            taps = dcols[:KH * KW * m * P * C].reshape(KH * KW, m * P, C)
-            # EXERCISE conv2d_im2col: taps = dy_rows @ w_taps; col2im; crop into dx[a:b]
-            np.matmul(dy_rows[:m].reshape(m * P, F), w_taps, out=taps)
-            col2im(taps.reshape(KH, KW, m, OH, OW, C), (m,) + dxp.shape[1:], stride, dilation,
-                   out=dxp[:m])
-            dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
-            # END EXERCISE
-
-    _for_each_chunk(work, N, (P * F + KH * KW * P * C + (pt + H + pb) * (pl + W + pr) * C)
-                    * dtype.itemsize)
+    chunks = _chunks(N, (P * F + T * P * C + Hp * Wp * C) * dtype.itemsize)
+    n = max((b - a for a, b in chunks), default=0)
+    dy_rows = scratch("rows", (n, OH, RW, F), dtype, zero=True)  # columns OW.. stay zero
+    dcols = scratch("cols", (T * n * P * C,), dtype)
+    dxp = scratch("xp", (n, Hp, Wp, C), dtype)
+    for a, b in chunks:
+        m = b - a
+        dy_rows[:m, :, :OW] = dy[a:b].transpose(0, 2, 3, 1)
+        taps = dcols[:T * m * P * C].reshape(T, m * P, C)
+        # EXERCISE conv2d_im2col: taps = dy_rows @ w_taps; col2im; crop into dx[a:b]
+        np.matmul(dy_rows[:m].reshape(m * P, F), w_taps, out=taps)
+        add_back(taps.reshape(KH, KW, m, OH, RW, C), (m, Hp, Wp, C), stride, dilation,
+                 out=dxp[:m])
+        dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
+        # END EXERCISE
     return dx
 
 
@@ -274,28 +267,24 @@ def conv2d_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, stride=1, pad
         raise ValueError(f"conv2d_weight_grad: dy has shape {tuple(dy.shape)}; expected "
                          f"{y_shape} for an input of shape {tuple(x.shape)}")
     (pt, pb, pl, pr), (_, _, H, W), (_, _, OH, OW) = padding, x.shape, y_shape
+    Hp, Wp = pt + H + pb, pl + W + pr
     dtype = np.result_type(x, dy)
     P, K = OH * OW, KH * KW * C
-
-    def work(chunks):
-        n = max(b - a for a, b in chunks)
-        xp = np.zeros((n, pt + H + pb, pl + W + pr, C), dtype=dtype)
-        cols = np.empty((n, OH, OW, KH, KW, C), dtype=dtype)
-        dy_rows = np.empty((n, OH, OW, F), dtype=dtype)
-        dw_mat, part = np.zeros((K, F), dtype=dtype), np.empty((K, F), dtype=dtype)
-        for a, b in chunks:
-            m = b - a
-            pad_channels_last(x[a:b], padding, out=xp[:m])
-            im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
-            np.copyto(dy_rows[:m], dy[a:b].transpose(0, 2, 3, 1))
-            # EXERCISE conv2d_im2col: add this chunk's cols.T @ dy_rows to dw_mat
-            np.matmul(cols[:m].reshape(m * P, K).T, dy_rows[:m].reshape(m * P, F), out=part)
-            dw_mat += part
-            # END EXERCISE
-        return dw_mat
-
-    per_image = ((pt + H + pb) * (pl + W + pr) * C + P * K + P * F) * dtype.itemsize
-    dw_mat = sum(_for_each_chunk(work, N, per_image), np.zeros((K, F), dtype))
+    chunks = _chunks(N, (Hp * Wp * C + P * K + P * F) * dtype.itemsize)
+    n = max((b - a for a, b in chunks), default=0)
+    xp = scratch("xp", (n, Hp, Wp, C), dtype, zero=True)
+    cols = scratch("cols", (n, OH, OW, KH, KW, C), dtype)
+    dy_rows = scratch("rows", (n, OH, OW, F), dtype)
+    dw_mat, part = np.zeros((K, F), dtype=dtype), np.empty((K, F), dtype=dtype)
+    for a, b in chunks:
+        m = b - a
+        pad_channels_last(x[a:b], padding, out=xp[:m])
+        im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
+        np.copyto(dy_rows[:m], dy[a:b].transpose(0, 2, 3, 1))
+        # EXERCISE conv2d_im2col: add this chunk's cols.T @ dy_rows to dw_mat
+        np.matmul(cols[:m].reshape(m * P, K).T, dy_rows[:m].reshape(m * P, F), out=part)
+        dw_mat += part
+        # END EXERCISE
     return np.ascontiguousarray(dw_mat.reshape(KH, KW, C, F).transpose(3, 2, 0, 1))
 
 
