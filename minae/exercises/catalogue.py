@@ -830,11 +830,11 @@ MAXPOOL2D = Exercise(
     hints=(
         "The derivative of a max is 1 for the entry that is the max and 0 for the others: the "
         "window's dy goes to its winner, whole. Loop over the taps as the forward does.",
-        "For tap t = (p, q), the windows it won are winner == t; np.where(winner == t, dy, "
-        "zero) is what that tap receives, added (+=, windows may overlap) into the strided "
+        "For tap t = (p, q), the windows it won are winner == t; dy * (winner == t) is "
+        "what that tap receives (True counts as 1, False as 0), added (+=, windows may overlap) into the strided "
         "slice of dxp that tap reads. Then crop: the image starts pt rows and pl columns in.",
         "for t, p, q in _taps(kernel_size): dxp[:, :, window_slice(p, sh, OH), "
-        "window_slice(q, sw, OW)] += np.where(winner == t, dy, zero);  then return "
+        "window_slice(q, sw, OW)] += dy * (winner == t);  then return "
         "dxp[:, :, pt:pt + H, pl:pl + W]",
     ),
     checked_by="""
@@ -848,12 +848,11 @@ MAXPOOL2D = Exercise(
         Mistake("sent the gradient to every entry of the window instead of only its maximum",
                 "Only the winner affects the output: the others get 0 from that window. (Every "
                 "entry sharing dy is average pooling, and even then it is divided.)",
-                (("+= np.where(winner == t,\n", "+= np.where(True,\n"),)),
+                (("+= dy * (winner == t)", "+= dy"),)),
         Mistake("overwrote the gradient where windows overlap (= instead of +=)",
                 "With stride < kernel an input can win several windows; it collects the dy of "
                 "every window it won, so add into dxp.",
-                (("window_slice(q, sw, OW)] += np.where(winner",
-                  "window_slice(q, sw, OW)] = np.where(winner"),)),
+                (("] += dy * (winner == t)", "] = dy * (winner == t)"),)),
         Mistake("off-by-one in the padding",
                 "dx is the interior of dxp: it starts pt rows and pl columns in (the top and "
                 "left padding). Keras's \"same\" pads only the bottom/right, so cropping at pb, pr "
@@ -910,10 +909,12 @@ UPSAMPLE2D = Exercise(
     hints=(
         "A copy sends its gradient back to the original: an input copied to sh * sw places "
         "collects the dy of all of them. For a linear map y = A x, dx = A.T dy.",
-        "Nearest: reshape dy to (N, C, H, sh, W, sw), so that axes 3 and 5 run over one block, "
-        "and sum them. Bilinear: transpose each matrix and apply them in the other order: "
+        "Nearest: forward wrote x into pixel (a, b) of every block, the slice "
+        "y[:, :, a::sh, b::sw]; add up those slices of dy, for every a < sh and b < sw. "
+        "Bilinear: transpose each matrix and apply them in the other order: "
         "dx = A_h.T @ dy @ A_w (matmul broadcasts over N and C).",
-        'if self.mode == "nearest": return dy.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5));  '
+        'if self.mode == "nearest": dx = np.zeros((N, C, H, W), dtype=dy.dtype); then for a in '
+        "range(sh), for b in range(sw): dx += dy[:, :, a::sh, b::sw]; return dx.  Bilinear: "
         "return self.A_h.T @ (dy @ self.A_w)",
     ),
     checked_by="""
@@ -925,18 +926,17 @@ UPSAMPLE2D = Exercise(
         Mistake("averaged each block instead of summing it",
                 "Each input pixel was copied sh * sw times and each copy passes its gradient "
                 "back in full: sum the block, do not average it.",
-                (("dy.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))",
-                  "dy.reshape(N, C, H, sh, W, sw).mean(axis=(3, 5))"),)),
+                (("dx += dy[:, :, a::sh, b::sw]", "dx += dy[:, :, a::sh, b::sw] / (sh * sw)"),)),
         Mistake("took one pixel of each block instead of summing the block",
-                "dy[:, :, ::sh, ::sw] keeps the gradient of one copy and drops the others; every "
-                "copy contributes, so sum over the block.",
-                (("dy.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))", "dy[:, :, ::sh, ::sw]"),)),
+                "dx = dy[:, :, a::sh, b::sw] keeps the gradient of one copy and drops the "
+                "others; every copy contributes, so add them: dx += ...",
+                (("dx += dy[:, :, a::sh, b::sw]", "dx = dy[:, :, a::sh, b::sw]"),)),
         Mistake("summed the wrong pixels together",
-                "A block is sh x sw *adjacent* pixels: reshape to (N, C, H, sh, W, sw) (row "
-                "index = a * sh + u) and sum axes 3 and 5; (N, C, sh, H, sw, W) groups pixels "
-                "that are H apart.",
-                (("dy.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))",
-                  "dy.reshape(N, C, sh, H, sw, W).sum(axis=(2, 4))"),)),
+                "A block is sh x sw *adjacent* pixels: input row u went to output rows "
+                "u*sh .. u*sh + sh - 1, so pixel (a, b) of every block is the strided slice "
+                "dy[:, :, a::sh, b::sw]; the block dy[:, :, a*H:(a+1)*H, ...] is a quarter of "
+                "the image, pixels H apart.",
+                (("dy[:, :, a::sh, b::sw]", "dy[:, :, a * H:(a + 1) * H, b * W:(b + 1) * W]"),)),
         Mistake("used the interpolation matrices instead of their transposes",
                 "y = A_h @ x @ A_w.T, so dx = A_h.T @ dy @ A_w: the backward of a linear map is "
                 "its transpose.",

@@ -57,6 +57,11 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     Taps are visited in row-major order and a later tap replaces the running max only if it is
     strictly larger, so ties go to the first maximum.
 
+    Speed: each tap's strided slice is copied to a contiguous array first, and the winner is
+    updated by arithmetic (``winner += larger * (t - winner)``) rather than by a mask
+    (``winner[larger] = t`` or ``np.where``): on 128 x 16 x 28 x 28 that measured 12.8 ms with
+    masks on the strided slices against about 3 ms this way.
+
     Returns
     -------
     y : (N, C, OH, OW)
@@ -67,10 +72,10 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     y = np.full((N, C, OH, OW), -np.inf, dtype=x.dtype)
     winner = np.zeros((N, C, OH, OW), dtype=np.int16)
     for t, p, q in _taps(kernel_size):
-        v = xp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)]
+        v = np.ascontiguousarray(xp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)])
         larger = v > y
-        np.copyto(y, v, where=larger)
-        winner[larger] = t
+        np.maximum(y, v, out=y)  # where larger, v; elsewhere y (equal values stay)
+        winner += larger * np.int16(t) - larger * winner  # t where larger, else unchanged
     return y, winner
 
 
@@ -89,11 +94,9 @@ def max_pool2d_backward(dy: np.ndarray, winner: np.ndarray, x_shape: tuple,
     (sh, sw), (pt, pb, pl, pr), (N, C, H, W) = stride, padding, x_shape
     OH, OW = dy.shape[2:]
     dxp = np.zeros((N, C, pt + H + pb, pl + W + pr), dtype=dy.dtype)
-    zero = np.zeros((), dtype=dy.dtype)
     # EXERCISE maxpool2d: send each window's dy to its winning tap; return dx without padding
     for t, p, q in _taps(kernel_size):
-        dxp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)] += np.where(winner == t,
-                                                                              dy, zero)
+        dxp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)] += dy * (winner == t)
     return dxp[:, :, pt:pt + H, pl:pl + W]
     # END EXERCISE
 

@@ -21,7 +21,9 @@ factor back to each factor (``minae/kernels/reference.py`` spells this out in lo
     db[f]          = sum_{n, i, j} dy[n, f, i, j]
     dxp[n, c, i*sh + p*dh, j*sw + q*dw] += dy[n, f, i, j] * W[f, c, p, q],   dx = dxp unpadded
 
-The work is done by ``minae.kernels.conv`` (im2col + one matrix product per chunk of images).
+The work is done by ``minae.kernels.conv`` (im2col + one matrix product per chunk of images),
+through ``minae.kernels.flip``, which with stride 1 and far fewer output than input channels
+computes the same sums as flipped-kernel convolutions that copy less.
 
 Padding
 -------
@@ -35,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae import initializers
-from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
+from minae.kernels.flip import conv2d, conv2d_dw, conv2d_dx
 from minae.kernels.geometry import as_pair, conv_output_size, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer, as_float_array, check_positive_int
@@ -124,7 +126,7 @@ class Conv2D(Layer):
         x = as_float_array(x, "Conv2D input", self.dtype)
         self.pads = self._check(x.shape)
         self.x = x  # the weight gradient needs x
-        y = conv2d_forward(x, self.params["W"], self.stride, self.pads, self.dilation)
+        y = conv2d(x, self.params["W"], self.stride, self.pads, self.dilation)
         if "b" in self.params:
             y += self.params["b"][:, None, None]  # one bias per output channel
         return y
@@ -134,10 +136,10 @@ class Conv2D(Layer):
             raise RuntimeError("Conv2D.backward called before forward")
         dy = np.asarray(dy, dtype=self.dtype)
         hyper = (self.stride, self.pads, self.dilation)
-        self.grads["W"] = conv2d_weight_grad(self.x, dy, self.kernel_size, *hyper)
+        self.grads["W"] = conv2d_dw(self.x, dy, self.kernel_size, *hyper)
         if "b" in self.params:
             self.grads["b"] = dy.sum(axis=(0, 2, 3))  # every output pixel used b[f]
-        return conv2d_input_grad(dy, self.params["W"], self.x.shape, *hyper)
+        return conv2d_dx(dy, self.params["W"], self.x.shape, *hyper)
 
     def __repr__(self) -> str:
         extra = "" if "b" in self.params else ", bias=False"

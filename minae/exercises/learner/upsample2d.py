@@ -64,9 +64,12 @@ class Upsample2D(Layer):
         sh, sw = self.scale_factor
         H, W = x.shape[2:]
         if self.mode == "nearest":
-            # (N, C, H, 1, W, 1) broadcast to (N, C, H, sh, W, sw): each pixel an sh x sw block
-            block = np.broadcast_to(x[:, :, :, None, :, None], (N, C, H, sh, W, sw))
-            return block.reshape(N, C, OH, OW)
+            # pixel (a, b) of every block at once is y[:, :, a::sh, b::sw]; each is a copy of x
+            y = np.empty((N, C, OH, OW), dtype=x.dtype)
+            for a in range(sh):
+                for b in range(sw):
+                    y[:, :, a::sh, b::sw] = x
+            return y
         self.A_h = bilinear_matrix(H, sh).astype(x.dtype)
         self.A_w = bilinear_matrix(W, sw).astype(x.dtype)
         return self.A_h @ (x @ self.A_w.T)  # (OH, H) @ (N, C, H, OW)
@@ -77,7 +80,7 @@ class Upsample2D(Layer):
         dy = np.asarray(dy)
         N, C, H, W = self.x_shape
         sh, sw = self.scale_factor
-        # TODO (upsample2d): return dx, for mode "nearest" and for mode "bilinear"
+        # TODO (upsample2d): the input gradient dx, for mode "nearest" and for mode "bilinear"
         raise NotImplementedError("exercise upsample2d not started")
 
     def __repr__(self) -> str:
