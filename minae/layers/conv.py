@@ -22,8 +22,8 @@ factor back to each factor (``minae/kernels/reference.py`` spells this out in lo
     dxp[n, c, i*sh + p*dh, j*sw + q*dw] += dy[n, f, i, j] * W[f, c, p, q],   dx = dxp unpadded
 
 The work is done by ``minae.kernels.conv`` (im2col + one matrix product per chunk of images),
-through ``minae.kernels.flip``, which with stride 1 and far fewer output than input channels
-computes the same sums as flipped-kernel convolutions that copy less.
+through ``minae.kernels.choose``, which with stride 1 picks, pass by pass, the road that
+copies least (flat images for few channels, the flipped kernel for far fewer outputs).
 
 Padding
 -------
@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae import initializers
-from minae.kernels.flip import conv2d, conv2d_dw, conv2d_dx
+from minae.kernels.choose import conv2d, conv2d_dw, conv2d_dx
 from minae.kernels.geometry import as_pair, conv_output_size, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer, as_float_array, check_positive_int

@@ -1,0 +1,154 @@
+"""Stride-1 convolution on flat, channels-first images: one long copy per tap, no transposes.
+
+``minae.kernels.conv`` moves images to channels-last so that a row of its column matrix is a
+few runs of ``KW * C`` floats. With few channels those runs are short (3 floats for the
+lesson's first layer, ``C = 1``), and the transposes in and out cost as much as the rest. With
+stride 1 there is a layout where every copy is one long run, whatever ``C``.
+
+Flat images
+-----------
+Read each zero-padded image ``xp[n, c]`` (``Hp x Wp``) as one flat row of ``Hp * Wp`` pixels.
+Output pixel ``(i, j)`` of tap ``(p, q)`` reads flat pixel ``(i + p*dh) * Wp + (j + q*dw)``,
+that is ``r + s`` with ``r = i * Wp + j`` and the tap's offset ``s = p*dh*Wp + q*dw``. So if
+the output is computed on rows as wide as the padded image (``Wp`` columns, of which the last
+``Wp - OW`` are junk and get cropped), every tap's inputs for a whole image are one slice::
+
+    cols[n, c, p, q, r] = xp_flat[n, c, r + s]                  r = 0 .. L-1
+    y_wide[n]           = w_mat @ cols[n]      (F, C*KH*KW) @ (C*KH*KW, OH*Wp)
+    y[n, f, i, j]       = y_wide[n, f, i*Wp + j]                 for j < OW
+
+with ``L = (OH - 1) * Wp + OW`` (from the first output pixel to the last) and
+``w_mat = w.reshape(F, C*KH*KW)``, rows ordered ``(c, p, q)`` as ``w`` already is. The junk
+columns cost ``Wp / OW - 1`` more work (7% at 28x28 with a 3x3 kernel).
+
+The weight gradient needs no copy at all. With ``dy_wide`` the output gradient on the same
+wide rows, zero in the junk columns::
+
+    dw[f, c, p, q] = sum_n sum_r dy_wide[n, f, r] * xp_flat[n, c, r + s]
+                   = sum_n (dy_wide[n, :, :L] @ xp_flat[n, :, s:s+L].T)[f, c]
+
+one batched product per tap, reading the slice of ``xp_flat`` where it lies.
+
+The input gradient is a stride-1 convolution of ``dy`` with the flipped kernel
+(``minae.kernels.flip``), so it is ``conv2d_wide_forward`` again.
+
+When this is faster (``minae.kernels.choose`` decides): for few channels. Each image's product
+``(F, K) @ (K, L)`` is small, and BLAS is at its best on one big product, which
+``minae.kernels.conv`` makes; with 32 channels and more that wins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae.kernels.conv import CHUNK_BYTES, scratch
+from minae.kernels.geometry import as_padding, as_pair
+
+
+def _wide_geometry(x_shape, kernel_size, padding, dilation):
+    """``(Hp, Wp, OH, OW, L, offsets)``: padded size, output size, run length, tap offsets."""
+    (KH, KW), (pt, pb, pl, pr), (dh, dw) = kernel_size, padding, dilation
+    Hp, Wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
+    OH, OW = Hp - dh * (KH - 1), Wp - dw * (KW - 1)
+    if OH < 1 or OW < 1:
+        raise ValueError(f"conv2d: kernel {(KH, KW)} with dilation {(dh, dw)} does not fit the "
+                         f"padded input ({Hp}, {Wp}) of an input of shape {tuple(x_shape)}")
+    offsets = [(p, q, p * dh * Wp + q * dw) for p in range(KH) for q in range(KW)]
+    return Hp, Wp, OH, OW, (OH - 1) * Wp + OW, offsets
+
+
+def _chunk(N: int, bytes_per_image: int) -> int:
+    """How many images per chunk, so a chunk's buffers take about ``CHUNK_BYTES``."""
+    return max(1, min(N, CHUNK_BYTES // max(1, bytes_per_image)))
+
+
+def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> np.ndarray:
+    """``y = conv2d(x, w)`` with stride 1, on flat images (see the module docstring).
+
+    ::
+
+        y[n, f, i, j] = sum_{c, p, q} xp[n, c, i + p*dh, j + q*dw] * w[f, c, p, q]
+
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    w : (F, C, KH, KW)
+    padding : int, (ph, pw) or (pt, pb, pl, pr)
+    dilation : int or (dh, dw)
+
+    Returns
+    -------
+    y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``)
+    """
+    padding, dilation = as_padding(padding), as_pair(dilation, "dilation")
+    (N, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
+    if x.ndim != 4 or C != Cw:
+        raise ValueError(f"conv2d: input (N, C, H, W) and weights (F, C, KH, KW) must share C; "
+                         f"got input {tuple(x.shape)} and weights {tuple(w.shape)}")
+    Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
+    pt, _, pl, _ = padding
+    dtype = np.result_type(x, w)
+    K = C * KH * KW
+    w_mat = w.reshape(F, K).astype(dtype, copy=False)  # rows (c, p, q), as w is stored
+    n = _chunk(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
+    xp = scratch("xp", (n, C, Hp, Wp), dtype, zero=True)  # the zero border is never written
+    xp_flat = xp.reshape(n, C, Hp * Wp)
+    cols = scratch("cols", (n, C, KH, KW, OH * Wp), dtype)
+    cols[..., L:] = 0  # the tail of the last row: junk columns, kept finite
+    y_wide = scratch("rows", (n, F, OH * Wp), dtype)
+    y = np.empty((N, F, OH, OW), dtype=dtype)
+    for a in range(0, N, n):
+        m = min(n, N - a)
+        xp[:m, :, pt:pt + H, pl:pl + W] = x[a:a + m]
+        for p, q, s in offsets:
+            cols[:m, :, p, q, :L] = xp_flat[:m, :, s:s + L]
+        np.matmul(w_mat, cols[:m].reshape(m, K, OH * Wp), out=y_wide[:m])
+        y[a:a + m] = y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW]
+    return y
+
+
+def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=0,
+                            dilation=1) -> np.ndarray:
+    """``dw = dL/dw`` of a stride-1 ``y = conv2d(x, w)``: one batched product per tap, no copy.
+
+    ::
+
+        dw[f, c, p, q] = sum_{n, i, j} dy[n, f, i, j] * xp[n, c, i + p*dh, j + q*dw]
+
+    Parameters
+    ----------
+    x : (N, C, H, W), the forward input
+    dy : (N, F, OH, OW)
+    kernel_size : int or (KH, KW)
+
+    Returns
+    -------
+    dw : (F, C, KH, KW)
+    """
+    (KH, KW), padding = as_pair(kernel_size, "kernel_size"), as_padding(padding)
+    dilation = as_pair(dilation, "dilation")
+    (N, C, H, W), F = x.shape, dy.shape[1]
+    Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
+    if tuple(dy.shape) != (N, F, OH, OW):
+        raise ValueError(f"conv2d_weight_grad: dy has shape {tuple(dy.shape)}; expected "
+                         f"{(N, F, OH, OW)} for an input of shape {tuple(x.shape)}")
+    pt, _, pl, _ = padding
+    dtype = np.result_type(x, dy)
+    n = _chunk(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
+    xp = scratch("xp", (n, C, Hp, Wp), dtype, zero=True)
+    xp_flat = xp.reshape(n, C, Hp * Wp)
+    dy_wide = scratch("rows", (n, F, OH, Wp), dtype)
+    dy_wide[:, :, :, OW:] = 0  # the junk columns add nothing
+    dy_flat = dy_wide.reshape(n, F, OH * Wp)
+    part = scratch("cols", (n, F, C), dtype)
+    dw = np.zeros((F, C, KH, KW), dtype=dtype)
+    for a in range(0, N, n):
+        m = min(n, N - a)
+        xp[:m, :, pt:pt + H, pl:pl + W] = x[a:a + m]
+        dy_wide[:m, :, :, :OW] = dy[a:a + m]
+        for p, q, s in offsets:
+            # (m, F, L) @ (m, L, C): the transpose is a view, read by BLAS in place
+            np.matmul(dy_flat[:m, :, :L], xp_flat[:m, :, s:s + L].transpose(0, 2, 1),
+                      out=part[:m])
+            dw[:, :, p, q] += part[:m].sum(axis=0)
+    return dw
