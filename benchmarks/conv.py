@@ -7,13 +7,18 @@
 For the layers of the lesson's two convolutional models (batch 128, float32), each pass
 (forward, input gradient, weight gradient) is timed for
 
-* ``minae``: the library's kernels as shipped (channels-last im2col/col2im a chunk of images
-  at a time, one matrix product per chunk, whole-image col2im runs where the stride is 1);
-* the other fast variants tried while writing them: ``whole`` (the same code with one chunk
-  of the whole batch and row-by-row col2im: the textbook im2col + one matrix product),
-  ``row col2im`` (minae without the whole-image col2im runs), ``2 threads`` (minae on each
-  half of the batch in two threads, BLAS at one thread each if threadpoolctl is importable),
-  ``einsum`` (``np.tensordot`` on a strided window view of the NCHW input, no layout tricks);
+* ``minae``: what the layers run. ``Conv2D`` calls ``minae.kernels.choose``, which picks a
+  road per pass (flat images for few channels, the flipped kernel for far fewer outputs,
+  channels-last otherwise; its docstring has the rule); ``ConvTranspose2D`` calls
+  ``minae.kernels.conv``;
+* the roads and variants on their own: ``chan-last`` (``minae.kernels.conv`` alone: im2col /
+  col2im a chunk of images at a time, one matrix product per chunk, whole-image col2im runs
+  where the stride is 1), ``flat`` (``minae.kernels.wide`` for all three passes; stride 1
+  only), ``whole`` (channels-last with one chunk of the whole batch and row-by-row col2im:
+  the textbook im2col + one matrix product), ``row col2im`` (channels-last without the
+  whole-image col2im runs), ``2 threads`` (channels-last on each half of the batch in two
+  threads, BLAS at one thread each if threadpoolctl is importable), ``einsum``
+  (``np.tensordot`` on a strided window view of the NCHW input, no layout tricks);
 * ``reference``: the plain loops of ``minae.kernels.reference`` on one image and one output
   channel, scaled up per output element (so "speed-up" is per unit of work);
 * ``matmul``: the bare NumPy matrix product of the same im2col sizes, ``(M, K) @ (K, F)`` and
@@ -52,6 +57,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from minae.kernels import choose, wide
 from minae.kernels import conv as kconv
 from minae.kernels import reference as ref
 from minae.kernels.geometry import effective_size, window_slice
@@ -141,6 +147,8 @@ class Problem:
     # the underlying convolution's three passes, by any implementation ``impl``
     def conv_pass(self, which: str, impl) -> np.ndarray:
         x, w, dy, h = self.x, self.w, self.dy, self.hyper
+        if isinstance(impl, AsLayers):
+            impl = impl.pick(self.case)
         if which == "conv forward":
             return impl.forward(x, w, h)
         if which == "conv input grad":
@@ -189,6 +197,44 @@ class Minae:
     def weight_grad(self, x, dy, w_shape, h):
         with self.settings():
             return kconv.conv2d_weight_grad(x, dy, w_shape[2:], *h)
+
+
+class Chosen:
+    """minae.kernels.choose: a road per pass (what Conv2D calls)."""
+
+    def forward(self, x, w, h):
+        return choose.conv2d(x, w, *h)
+
+    def input_grad(self, dy, w, x_shape, h):
+        return choose.conv2d_dx(dy, w, x_shape, *h)
+
+    def weight_grad(self, x, dy, w_shape, h):
+        return choose.conv2d_dw(x, dy, w_shape[2:], *h)
+
+
+class AsLayers:
+    """What the layers run: Conv2D goes through choose, ConvTranspose2D through conv.py."""
+
+    def pick(self, case: Case):
+        return Minae() if case.transposed else Chosen()
+
+
+class Flat:
+    """minae.kernels.wide for every pass (the input gradient by the flip identity)."""
+
+    @staticmethod
+    def applies(case: Case) -> bool:
+        return case.stride == 1 and not case.transposed
+
+    def forward(self, x, w, h):
+        return wide.conv2d_wide_forward(x, w, h[1], h[2])
+
+    def input_grad(self, dy, w, x_shape, h):
+        flipped = choose.flip_padding(h[1], w.shape[2:], h[2])
+        return wide.conv2d_wide_forward(dy, choose.flip_kernel(w), flipped, h[2])
+
+    def weight_grad(self, x, dy, w_shape, h):
+        return wide.conv2d_wide_weight_grad(x, dy, w_shape[2:], h[1], h[2])
 
 
 class TwoThreads:
@@ -422,7 +468,9 @@ def blas_threads() -> int:
 # ----------------------------------------------------------------------------------------------
 
 VARIANTS = {
-    "minae": Minae(),
+    "minae": AsLayers(),
+    "chan-last": Minae(),
+    "flat": Flat(),
     "whole": Minae(chunk_bytes=2 ** 62, wide_rows_waste=-1.0),
     "row col2im": Minae(wide_rows_waste=-1.0),
     "2 threads": TwoThreads(),
@@ -447,7 +495,8 @@ def run_table(cases, batch: int, repeats: int, torch_mod, variants,
             for layer_pass in PASSES:
                 which = p.layer_pass(layer_pass)
                 funcs = {name: partial(p.conv_pass, which, impl)
-                         for name, impl in variants.items()}
+                         for name, impl in variants.items()
+                         if getattr(impl, "applies", lambda case: True)(p.case)}
                 times = interleaved_best(funcs, repeats)
                 times["matmul"] = matmul_ceiling(p, which, repeats)
                 old = best.setdefault((p.case.name, layer_pass), times)
@@ -614,11 +663,12 @@ def main(argv=None) -> int:
 
     print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
     names = list(VARIANTS) + (["torch"] if torch_mod else [])
-    print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>10}" for n in names)
+    print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>11}" for n in names)
           + f"{'matmul':>10}{'loops':>12}")
     for r in rows:
         print(f"{r['layer']:<9}{'*' if r['target'] else ' '}{r['pass']:<12}"
-              + "".join(f"{r['ms'][n]:10.2f}" for n in names)
+              + "".join(f"{r['ms'][n]:11.2f}" if n in r["ms"] else f"{'-':>11}"
+                        for n in names)
               + f"{r['matmul_ms']:10.2f}{r['reference_ms']:12.0f}")
 
     print("\npeak extra memory per pass (tracemalloc), batch "

@@ -50,6 +50,7 @@ from minae.autoencoders import (
 from minae.datasets import load_dataset
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
+from minae.parallel import SplitBatch
 from minae.pca import PCA
 from minae.training import fit
 
@@ -96,6 +97,7 @@ class Context:
     batch_size: int
     seed: int
     verbose: int = 0
+    split: int = 1  # SplitBatch threads for models trained with a loss function (1: none)
 
     def rng(self, offset: int = 0) -> np.random.Generator:
         return np.random.default_rng(self.seed + offset)
@@ -104,6 +106,9 @@ class Context:
         """Train with the lesson's settings; returns the history (``seconds`` per epoch)."""
         loss = loss or (lambda p, t: binary_cross_entropy_with_logits(p, t, reduction="mean"))
         opt = Adam(lr=LESSON["lr"], betas=LESSON["betas"], eps=LESSON["eps"])
+        if self.split > 1 and not callable(getattr(model, "loss", None)):
+            # both cores: each batch split in parts, one thread each (minae.parallel)
+            model = SplitBatch(model, self.split)
         return fit(model, x, y, loss=loss, optimizer=opt, epochs=self.epochs,
                    batch_size=self.batch_size, seed=self.seed, verbose=self.verbose, **kwargs)
 
@@ -272,6 +277,10 @@ def main(argv=None) -> int:
                    help="also write the results as JSON to PATH ('-': JSON on stdout only)")
     p.add_argument("--verbose", type=int, default=0, choices=[0, 1, 2],
                    help="fit's progress lines")
+    p.add_argument("--split", type=int, default=os.cpu_count() or 1, metavar="THREADS",
+                   help="train the autoencoders (not the VAEs, which compute their own loss) "
+                        "with minae.parallel.SplitBatch on this many threads (default: one "
+                        "per core; 1 = no split)")
     p.add_argument("--threads", type=int, default=None,
                    help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
                         "often much faster than 2")
@@ -305,15 +314,19 @@ def main(argv=None) -> int:
     data = {"dataset": train.name, "train source": train.source, "test source": test.source,
             "train images": len(train), "test images": len(test)}
     settings = {**LESSON, "epochs": args.epochs, "batch_size": args.batch_size,
-                "seed": args.seed, "threads": args.threads or os.environ.get(
-                    "OPENBLAS_NUM_THREADS", "default"),
+                "seed": args.seed, "split threads": args.split,
+                "threads": args.threads or os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                 "load average at start": _load()}
     log(f"data: {train.name}, {len(train)} train images ({train.source}), {len(test)} test "
         f"images ({test.source})")
     log(f"settings: Adam lr {LESSON['lr']}, eps {LESSON['eps']}, batch {args.batch_size}, "
         f"{args.epochs} epochs, {LESSON['init']}; machine: {platform.processor() or '?'}, "
-        f"{os.cpu_count()} cores, numpy {np.__version__}")
-    ctx = Context(train, test, args.epochs, args.batch_size, args.seed, args.verbose)
+        f"{os.cpu_count()} cores, numpy {np.__version__}; autoencoders trained with "
+        + (f"SplitBatch({args.split} threads)" if args.split > 1 else "no split"))
+    if args.split < 1:
+        p.error(f"--split must be a positive integer; got {args.split}")
+    ctx = Context(train, test, args.epochs, args.batch_size, args.seed, args.verbose,
+                  args.split)
     results = run(chosen, ctx, log)
     settings["load average at end"] = _load()
     log(f"load average (1, 5, 15 min) at start {settings['load average at start']}, at end "

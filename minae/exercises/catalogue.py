@@ -831,8 +831,9 @@ MAXPOOL2D = Exercise(
         "The derivative of a max is 1 for the entry that is the max and 0 for the others: the "
         "window's dy goes to its winner, whole. Loop over the taps as the forward does.",
         "For tap t = (p, q), the windows it won are winner == t; dy * (winner == t) is "
-        "what that tap receives (True counts as 1, False as 0), added (+=, windows may overlap) into the strided "
-        "slice of dxp that tap reads. Then crop: the image starts pt rows and pl columns in.",
+        "what that tap receives (True counts as 1, False as 0), added (+=, windows may "
+        "overlap) into the strided slice of dxp that tap reads. Then crop: the image starts "
+        "pt rows and pl columns in.",
         "for t, p, q in _taps(kernel_size): dxp[:, :, window_slice(p, sh, OH), "
         "window_slice(q, sw, OW)] += dy * (winner == t);  then return "
         "dxp[:, :, pt:pt + H, pl:pl + W]",

@@ -45,7 +45,7 @@ import numpy as np
 
 from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
 from minae.kernels.flip import flip_kernel, flip_padding
-from minae.kernels.geometry import as_pair, as_padding
+from minae.kernels.geometry import as_padding, as_pair
 from minae.kernels.wide import conv2d_wide_forward, conv2d_wide_weight_grad
 
 FLIP_RATIO = 4  # scatter when the input has at least this many times the output's channels

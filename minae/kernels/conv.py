@@ -64,6 +64,7 @@ That is how they are written below: no new arithmetic.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -92,7 +93,7 @@ def scratch(name: str, shape: tuple, dtype, zero: bool = False) -> np.ndarray:
     """
     store = _scratch.__dict__.setdefault("buffers", {})
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     buf = store.get(name)
     if buf is None or buf.nbytes < nbytes:
         buf = store[name] = np.empty(nbytes, dtype=np.uint8)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.kernels.geometry import as_pair, as_padding
+from minae.kernels.geometry import as_padding, as_pair
 
 
 def flip_kernel(w: np.ndarray) -> np.ndarray:

@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.kernels.conv import CHUNK_BYTES, scratch
+from minae.kernels.conv import scratch
 from minae.kernels.geometry import as_padding, as_pair
+
+CHUNK_BYTES = 2 ** 22  # buffers per chunk of images, as in minae.kernels.conv
 
 
 def _wide_geometry(x_shape, kernel_size, padding, dilation):
@@ -55,6 +57,18 @@ def _wide_geometry(x_shape, kernel_size, padding, dilation):
                          f"padded input ({Hp}, {Wp}) of an input of shape {tuple(x_shape)}")
     offsets = [(p, q, p * dh * Wp + q * dw) for p in range(KH) for q in range(KW)]
     return Hp, Wp, OH, OW, (OH - 1) * Wp + OW, offsets
+
+
+def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
+    """``xp[:, :, pt:pt+H, pl:pl+W] = x`` and zeros around it (only the border is written:
+    ``xp`` is a reused buffer, and zeroing all of it first would write it twice)."""
+    pt, pb, pl, pr = padding
+    H, W = x.shape[2:]
+    xp[:, :, :pt] = 0
+    xp[:, :, pt + H:] = 0
+    xp[:, :, pt:pt + H, :pl] = 0
+    xp[:, :, pt:pt + H, pl + W:] = 0
+    xp[:, :, pt:pt + H, pl:pl + W] = x
 
 
 def _chunk(N: int, bytes_per_image: int) -> int:
@@ -81,17 +95,16 @@ def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> 
     y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``)
     """
     padding, dilation = as_padding(padding), as_pair(dilation, "dilation")
-    (N, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
+    (N, C), (F, Cw, KH, KW) = x.shape[:2], w.shape
     if x.ndim != 4 or C != Cw:
         raise ValueError(f"conv2d: input (N, C, H, W) and weights (F, C, KH, KW) must share C; "
                          f"got input {tuple(x.shape)} and weights {tuple(w.shape)}")
     Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
-    pt, _, pl, _ = padding
     dtype = np.result_type(x, w)
     K = C * KH * KW
     w_mat = w.reshape(F, K).astype(dtype, copy=False)  # rows (c, p, q), as w is stored
     n = _chunk(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
-    xp = scratch("xp", (n, C, Hp, Wp), dtype, zero=True)  # the zero border is never written
+    xp = scratch("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
     cols = scratch("cols", (n, C, KH, KW, OH * Wp), dtype)
     cols[..., L:] = 0  # the tail of the last row: junk columns, kept finite
@@ -99,7 +112,7 @@ def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> 
     y = np.empty((N, F, OH, OW), dtype=dtype)
     for a in range(0, N, n):
         m = min(n, N - a)
-        xp[:m, :, pt:pt + H, pl:pl + W] = x[a:a + m]
+        _pad_into(xp[:m], x[a:a + m], padding)
         for p, q, s in offsets:
             cols[:m, :, p, q, :L] = xp_flat[:m, :, s:s + L]
         np.matmul(w_mat, cols[:m].reshape(m, K, OH * Wp), out=y_wide[:m])
@@ -127,15 +140,14 @@ def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=
     """
     (KH, KW), padding = as_pair(kernel_size, "kernel_size"), as_padding(padding)
     dilation = as_pair(dilation, "dilation")
-    (N, C, H, W), F = x.shape, dy.shape[1]
+    (N, C), F = x.shape[:2], dy.shape[1]
     Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
     if tuple(dy.shape) != (N, F, OH, OW):
         raise ValueError(f"conv2d_weight_grad: dy has shape {tuple(dy.shape)}; expected "
                          f"{(N, F, OH, OW)} for an input of shape {tuple(x.shape)}")
-    pt, _, pl, _ = padding
     dtype = np.result_type(x, dy)
     n = _chunk(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
-    xp = scratch("xp", (n, C, Hp, Wp), dtype, zero=True)
+    xp = scratch("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
     dy_wide = scratch("rows", (n, F, OH, Wp), dtype)
     dy_wide[:, :, :, OW:] = 0  # the junk columns add nothing
@@ -144,7 +156,7 @@ def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=
     dw = np.zeros((F, C, KH, KW), dtype=dtype)
     for a in range(0, N, n):
         m = min(n, N - a)
-        xp[:m, :, pt:pt + H, pl:pl + W] = x[a:a + m]
+        _pad_into(xp[:m], x[a:a + m], padding)
         dy_wide[:m, :, :, :OW] = dy[a:a + m]
         for p, q, s in offsets:
             # (m, F, L) @ (m, L, C): the transpose is a view, read by BLAS in place

@@ -68,6 +68,13 @@ class Conv2D(Layer):
     Shapes
     ------
     x: (N, C, H, W) -> y: (N, F, OH, OW); W: (F, C, KH, KW); b: (F,)
+
+    Attributes
+    ----------
+    input_grad : bool
+        True (the default): ``backward`` returns ``dx``. False: it only fills ``grads`` and
+        returns ``None``, for a first layer fed with data, whose ``dx`` nothing would use
+        (``minae.parallel.SplitBatch`` sets it on its copies of the model).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
@@ -92,6 +99,7 @@ class Conv2D(Layer):
         if bias:
             self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.input_grad = True
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None
 
@@ -139,6 +147,8 @@ class Conv2D(Layer):
         self.grads["W"] = conv2d_dw(self.x, dy, self.kernel_size, *hyper)
         if "b" in self.params:
             self.grads["b"] = dy.sum(axis=(0, 2, 3))  # every output pixel used b[f]
+        if not self.input_grad:
+            return None
         return conv2d_dx(dy, self.params["W"], self.x.shape, *hyper)
 
     def __repr__(self) -> str:

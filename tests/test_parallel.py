@@ -1,0 +1,105 @@
+"""minae.parallel.SplitBatch: the split model computes what the whole model computes.
+
+Float64 throughout, so "the same" means equal to 1e-12 (only the order of additions differs).
+"""
+
+import numpy as np
+import pytest
+
+from minae.autoencoders import conv_autoencoder, dense_autoencoder
+from minae.layers.dense import Dense
+from minae.layers.dropout import Dropout
+from minae.layers.sequential import Sequential
+from minae.losses import binary_cross_entropy_with_logits
+from minae.optim import Adam
+from minae.parallel import SplitBatch, leaves
+from minae.training import fit
+from minae.vae import dense_vae
+
+RTOL = 1e-12
+
+
+def _conv_pair(seed=0):
+    return (conv_autoencoder(rng=np.random.default_rng(seed), dtype=np.float64),
+            conv_autoencoder(rng=np.random.default_rng(seed), dtype=np.float64))
+
+
+@pytest.mark.parametrize("threads, batch", [(2, 6), (3, 7), (2, 1), (4, 3)])
+def test_outputs_and_gradients_equal_the_unsplit_model(threads, batch):
+    """Parts of unequal size, and fewer samples than threads, included."""
+    whole, model = _conv_pair()
+    split = SplitBatch(model, threads)
+    rng = np.random.default_rng(1)
+    x = rng.random((batch, 1, 28, 28))
+    dy = rng.standard_normal((batch, 1, 28, 28))
+    np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=1e-14)
+    assert split.backward(dy) is None  # the first Conv2D skips dx: training never uses it
+    whole.backward(dy)
+    assert split.grads.keys() == whole.grads.keys()
+    for name, g in whole.grads.items():
+        np.testing.assert_allclose(split.grads[name], g, rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+def test_input_gradient_when_the_first_layer_gives_one():
+    """A dense model starts with Flatten, which passes dx on: the joined dx is the whole one."""
+    whole = dense_autoencoder(8, rng=np.random.default_rng(0), dtype=np.float64)
+    split = SplitBatch(dense_autoencoder(8, rng=np.random.default_rng(0), dtype=np.float64), 3)
+    x = np.random.default_rng(1).random((7, 1, 28, 28))
+    dy = np.random.default_rng(2).standard_normal(whole.forward(x).shape)
+    split.forward(x)
+    np.testing.assert_allclose(split.backward(dy), whole.backward(dy), rtol=RTOL, atol=1e-14)
+    for name, g in whole.grads.items():
+        np.testing.assert_allclose(split.grads[name], g, rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+def test_the_model_itself_keeps_its_input_gradient():
+    model = conv_autoencoder(dtype=np.float64)
+    split = SplitBatch(model)
+    assert all(not leaves(r)[0].input_grad for r in split.replicas)
+    assert leaves(model)[0].input_grad  # check_model etc. still see dx
+
+
+def test_replicas_share_the_parameter_arrays():
+    model = dense_autoencoder(8, rng=np.random.default_rng(0), dtype=np.float64)
+    split = SplitBatch(model, 3)
+    for replica in split.replicas:
+        for mine, theirs in zip(leaves(replica), leaves(model), strict=True):
+            for key in theirs.params:
+                assert mine.params[key] is theirs.params[key]
+    assert split.params.keys() == model.params.keys()
+
+
+def test_fit_on_the_split_model_follows_the_same_path():
+    """Two epochs of Adam: the split and the whole model end with the same weights."""
+    rng = np.random.default_rng(3)
+    x = rng.random((40, 1, 28, 28))
+    whole, model = _conv_pair(5)
+    kw = dict(loss=lambda p, t: binary_cross_entropy_with_logits(p, t, reduction="mean"),
+              epochs=2, batch_size=16, seed=0, verbose=0)
+    h1 = fit(whole, x, optimizer=Adam(), **kw)
+    h2 = fit(SplitBatch(model), x, optimizer=Adam(), **kw)
+    np.testing.assert_allclose(h2.loss, h1.loss, rtol=1e-9)
+    for name, p in whole.params.items():
+        np.testing.assert_allclose(model.params[name], p, rtol=1e-8, atol=1e-12, err_msg=name)
+
+
+def test_train_and_eval_reach_every_replica():
+    split = SplitBatch(dense_autoencoder(4, dtype=np.float64), 2)
+    split.eval()
+    assert not split.training and not any(r.training for r in split.replicas)
+    split.train()
+    assert split.training and all(r.training for r in split.replicas)
+
+
+def test_what_it_refuses():
+    with pytest.raises(ValueError, match="Dropout"):
+        SplitBatch(Sequential(Dense(4, 4), Dropout(0.5)))
+    with pytest.raises(TypeError, match="computes its own loss"):
+        SplitBatch(dense_vae(2, hidden=8, input_shape=(4,)))
+    with pytest.raises(TypeError, match="Container"):
+        SplitBatch(Dense(4, 4))
+    with pytest.raises(ValueError, match="positive integer"):
+        SplitBatch(dense_autoencoder(4), 0)
+    split = SplitBatch(dense_autoencoder(4, dtype=np.float64))
+    with pytest.raises(RuntimeError, match="call forward first"):
+        split.backward(np.zeros((3, 1, 28, 28)))
