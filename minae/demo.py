@@ -99,6 +99,10 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
                         "(downloads go to ~/.cache/minae)")
     p.add_argument("--batch-size", type=int, default=LESSON_BATCH,
                    help=f"mini-batch size (default {LESSON_BATCH})")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, metavar="T",
+                   help="train autoencoders on T threads, each batch split between copies of "
+                        "the model (minae.parallel.SplitBatch; default: one per core, "
+                        f"{os.cpu_count() or 1} here; 1 = no split)")
     p.set_defaults(_name=name, _epochs=epochs, _quick_epochs=quick_epochs,
                    _quick_limit=quick_limit)
     return p
@@ -118,7 +122,7 @@ def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace
     if args.limit is None and args.quick:
         args.limit = args._quick_limit
         args.test_limit = max(args._quick_limit // 3, 1)
-    for opt in ("epochs", "limit", "batch_size"):
+    for opt in ("epochs", "limit", "batch_size", "threads"):
         v = getattr(args, opt)
         if v is not None and v < 1:
             parser.error(f"--{opt.replace('_', '-')} must be a positive integer; got {v}")
@@ -197,18 +201,26 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     """``minae.training.fit`` with the demo's settings, safe against Ctrl-C.
 
     Uses ``args.epochs``, ``args.batch_size`` and ``args.seed`` unless given; the lesson's
-    optimizer and loss (BCE per pixel on logits) unless given. On Ctrl-C ``fit`` stops after
-    the batch and keeps the weights; this prints one line saying the figures will show the
-    model as it is, and returns the history (``None`` if the interrupt came before ``fit``
-    returned one). Other ``fit`` keywords (``transform=``, ``validation=``) pass through.
+    optimizer and loss (BCE per pixel on logits) unless given. With a loss function (not a
+    VAE's own loss) and ``args.threads > 1``, each batch is split between that many threads
+    (``minae.parallel.SplitBatch``): the same arithmetic, on every core. On Ctrl-C ``fit``
+    stops after the batch and keeps the weights; this prints one line saying the figures will
+    show the model as it is, and returns the history (``None`` if the interrupt came before
+    ``fit`` returned one). Other ``fit`` keywords (``transform=``, ``validation=``) pass
+    through.
     """
+    from minae.parallel import SplitBatch
     from minae.training import fit
 
     optimizer = lesson_optimizer() if optimizer is None else optimizer
+    threads = getattr(args, "threads", 1)
+    trained = SplitBatch(model, threads) if loss is not None and threads > 1 else model
+    if trained is not model:
+        print(f"{what}: each batch split between {threads} threads (--threads 1: no split)")
     history = None
     t0 = time.perf_counter()
     with interruptible(what):
-        history = fit(model, x, y, loss=loss, optimizer=optimizer,
+        history = fit(trained, x, y, loss=loss, optimizer=optimizer,
                       epochs=args.epochs if epochs is None else epochs,
                       batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
         if history.interrupted:

@@ -78,6 +78,7 @@ def test_latent_noise_loads_saved_weights(trained_conv_ae, tmp_path, capsys):
     (pca_vs_autoencoder, ["--sizes", "0"], "--sizes"),
     (latent_noise, ["--weights", "/nonexistent/model.npz"], "no such file"),
     (conv_autoencoder, ["--epochs", "0"], "--epochs"),
+    (denoising, ["--threads", "0"], "--threads"),
 ])
 def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys,
                                             monkeypatch):
@@ -89,6 +90,14 @@ def test_bad_input_exits_2_before_training(module, args, message, tmp_path, caps
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1]
+
+
+def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsys):
+    args = SMALL + ["--limit", "64", "--out", str(tmp_path)]
+    assert conv_autoencoder.main(args + ["--threads", "2"]) == 0
+    assert "each batch split between 2 threads" in capsys.readouterr().out
+    assert conv_autoencoder.main(args + ["--threads", "1"]) == 0
+    assert "each batch split" not in capsys.readouterr().out
 
 
 def test_unwritable_out_exits_2(tmp_path, capsys):
