@@ -26,7 +26,9 @@ For the layers of the lesson's two convolutional models (batch 128, float32), ea
   practical ceiling: everything else a convolution does is copying.
 * ``torch``: ``torch.nn.functional.conv2d`` / ``conv_transpose2d`` and
   ``aten.convolution_backward``, same threads, when PyTorch is importable (it is never a
-  dependency).
+  dependency). It runs in a child process (this script with ``--torch-child``): imported into
+  the timing process, its OpenMP runtime was seen to slow NumPy's matrix products by up to
+  2.7x (vae.c32's weight gradient, 7 -> 19 ms) even with torch itself idle.
 
 Repetitions are interleaved (all variants of one pass, then again) and the best is kept, so a
 burst of load from another process hits every variant alike. The table reports milliseconds,
@@ -478,14 +480,44 @@ VARIANTS = {
 }
 
 
-def run_table(cases, batch: int, repeats: int, torch_mod, variants,
+def torch_child(cases, batch: int, repeats: int) -> dict:
+    """In the child process: torch's time (ms) for every case and pass, keyed "layer/pass"."""
+    import torch
+
+    torch.set_num_threads(blas_threads())  # the same cores as NumPy's BLAS
+    rng = np.random.default_rng(0)
+    out = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    for case in cases:
+        tl = TorchLayer(torch, Problem(case, batch, rng))
+        for layer_pass in PASSES:
+            t = interleaved_best({"torch": partial(tl.run, layer_pass)}, repeats)["torch"]
+            out[f"{case.name}/{layer_pass}"] = t * 1e3
+    return out
+
+
+def torch_times(cases, batch: int, repeats: int) -> dict | None:
+    """Run ``torch_child`` in a fresh process; ``None`` if torch is not importable there."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("torch") is None:
+        return None
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", "--batch", str(batch),
+           "--repeats", str(repeats), "--only", *[c.name for c in cases]]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"torch: the child process failed, skipped ({done.stderr.strip()[-300:]})")
+        return None
+    return json.loads(done.stdout)
+
+
+def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
               rounds: int = 2) -> list[dict]:
-    """Every case and pass: NumPy variants, ceiling, loops, memory; then torch, if given.
+    """Every case and pass: NumPy variants, ceiling, loops, memory; and torch's times, if given.
 
     The NumPy timings go round all the cases ``rounds`` times and keep each figure's best:
     on a shared machine a slow spell can last seconds, longer than one pass's repetitions.
-    Torch runs after all the NumPy timings, not between them: in the same process its OpenMP
-    threads were seen to slow the NumPy calls that followed it (up to 3x on the small layers).
+    ``torch_ms`` comes from ``torch_times`` (a child process).
     """
     rng = np.random.default_rng(0)
     problems = [Problem(case, batch, rng) for case in cases]
@@ -523,15 +555,11 @@ def run_table(cases, batch: int, repeats: int, torch_mod, variants,
                 "peak_extra_bytes": extra, "output_bytes": kept,
                 "im2col_bytes": p.M * p.K * 4,
             })
-    if torch_mod is not None:
-        for p in problems:
-            tl = TorchLayer(torch_mod, p)
-            for row in rows:
-                if row["layer"] == p.case.name:
-                    ms = interleaved_best({"torch": partial(tl.run, row["pass"])},
-                                          repeats)["torch"] * 1e3
-                    row["ms"]["torch"] = ms
-                    row["torch_ratio"] = row["ms"]["minae"] / ms
+    if torch_ms is not None:
+        for row in rows:
+            ms = torch_ms[f"{row['layer']}/{row['pass']}"]
+            row["ms"]["torch"] = ms
+            row["torch_ratio"] = row["ms"]["minae"] / ms
     for row in rows:
         print(_row_line(row), flush=True)
     return rows
@@ -616,18 +644,14 @@ def main(argv=None) -> int:
                    help="best of this many, in each of 2 rounds (default 15)")
     p.add_argument("--only", nargs="+", metavar="LAYER", help="only these layers (e.g. vae.c16)")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
+    p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 15)
     cases = [c for c in CASES if not args.only or c.name in args.only]
     batches = [8, 32, 128] if args.quick else [8, 16, 32, 64, 128, 256, 512]
-    try:
-        import torch as torch_mod
-    except ImportError:
-        torch_mod = None
-    if args.no_torch:
-        torch_mod = None
-    if torch_mod is not None:
-        torch_mod.set_num_threads(blas_threads())  # the same cores as NumPy's BLAS
+    if args.torch_child:  # the child process of torch_times: JSON on stdout, nothing else
+        print(json.dumps(torch_child(cases, args.batch, repeats)))
+        return 0
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"minae convolution benchmark: batch {args.batch}, float32, best of {repeats}"
@@ -636,13 +660,13 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, python {platform.python_version()}, "
           f"{os.cpu_count()} cores, minae CHUNK_BYTES={kconv.CHUNK_BYTES}, "
           f"WIDE_ROWS_WASTE={kconv.WIDE_ROWS_WASTE}")
-    print("torch: " + (f"{torch_mod.__version__}, {blas_threads()} threads" if torch_mod
-                       else "not importable (skipped)"))
+    torch_ms = None if args.no_torch else torch_times(cases, args.batch, repeats)
+    print("torch: " + (f"{torch_ms['version']}, {torch_ms['threads']} threads, timed in a "
+                       "child process" if torch_ms else "not importable or --no-torch (skipped)"))
     if load > 0.5:
         print(f"note: load average {load:.1f} before starting: other processes are using the "
               "CPU, figures may be noisy")
     t0, (all0, ours0) = time.perf_counter(), cpu_seconds()
-    # the batch-size sweep first: it is NumPy only, and must not follow torch (see run_table)
     print(f"\ntime against batch size {batches} (ms, forward + both gradients):")
     scaling = run_scaling(cases, batches, max(3, repeats // 3), 1 if args.quick else 2)
     os.makedirs(args.out, exist_ok=True)
@@ -651,7 +675,7 @@ def main(argv=None) -> int:
     print(f"wrote {png}")
 
     print("\n" + HEADER)
-    rows = run_table(cases, args.batch, repeats, torch_mod, VARIANTS, 1 if args.quick else 2)
+    rows = run_table(cases, args.batch, repeats, torch_ms, VARIANTS, 1 if args.quick else 2)
     (all1, ours1), cores = cpu_seconds(), os.cpu_count() or 1
     others = ((all1 - all0) - (ours1 - ours0)) / ((time.perf_counter() - t0) * cores)
     clean = NOISE["clean"] / max(1, NOISE["total"])
@@ -662,7 +686,7 @@ def main(argv=None) -> int:
              "quiet)"))
 
     print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
-    names = list(VARIANTS) + (["torch"] if torch_mod else [])
+    names = list(VARIANTS) + (["torch"] if torch_ms else [])
     print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>11}" for n in names)
           + f"{'matmul':>10}{'loops':>12}")
     for r in rows:
@@ -693,7 +717,7 @@ def main(argv=None) -> int:
             summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
             line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
                     f"(worst pass {worst:.0%})")
-            if torch_mod:
+            if torch_ms:
                 ratio = sum(r["ms"]["minae"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
                 summary[name]["torch_ratio"] = ratio
                 line += f", {ratio:.2f}x torch's time"
@@ -704,7 +728,7 @@ def main(argv=None) -> int:
         with open(args.json, "w") as f:
             json.dump({"blas": blas_info(), "numpy": np.__version__, "cores": os.cpu_count(),
                        "chunk_bytes": kconv.CHUNK_BYTES, "wide_rows_waste": kconv.WIDE_ROWS_WASTE,
-                       "torch": getattr(torch_mod, "__version__", None), "load_average": load,
+                       "torch": torch_ms and torch_ms["version"], "load_average": load,
                        "others_cpu_share": others, "clean_repetitions": clean,
                        "batch": args.batch, "repeats": repeats, "rows": rows,
                        "targets": summary,
