@@ -26,17 +26,20 @@ rule with the two swapped):
 The weight gradient on flat images copies nothing, and is used when ``C`` or ``F`` is at most
 ``WIDE_MAX_CHANNELS``. Any other stride goes to ``minae.kernels.conv``.
 
-Measured (milliseconds for a batch of 128, float32, 3x3 kernels, 2 cores; forward + input
-gradient + weight gradient; channels-last alone -> this rule)::
+Measured by ``python benchmarks/conv.py`` (milliseconds for a batch of 128, float32, 3x3
+kernels, 2 cores; forward + input gradient + weight gradient; channels-last alone -> this
+rule; columns ``chan-last`` and ``minae`` of its variants table)::
 
-    1 -> 16 at 28x28:  9.2 -> 5.2      16 -> 1 at 28x28:  40 (plain) -> 5.3
-    16 -> 8 at 14x14:  7.0 -> 3.8      8 -> 16 at 16x16:   6.6 -> 4.0
-    32 -> 32 at 14x14: unchanged (rule 3)
+    1 -> 16 at 28x28:   9.0 -> 5.7       16 -> 1 at 28x28:  36.3 -> 6.7
+    16 -> 8 at 14x14:   6.8 -> 4.8       8 -> 16 at 16x16:   6.2 -> 5.0
+    16 -> 16 at 28x28: 33.3 -> 26.7      8 -> 8 at 4x4:      0.6 -> 0.9 (the one loss)
+    32 -> 32 at 14x14, 64 -> 64 at 7x7: channels-last either way (rule 3)
 
 ``FLIP_RATIO = 4``: at ``C = 2F`` scattering was within 20% of gathering, better on some
-passes and worse on others. ``WIDE_MAX_CHANNELS = 16``: flat images won every pass up to 16
-channels and lost from 32, where each image's own small product ``(F, K) @ (K, OH*Wp)`` is
-slower than channels-last's single big one.
+passes and worse on others. ``WIDE_MAX_CHANNELS = 16``: flat images won from 1 to 16 channels
+on images of 7x7 and more, and lost from 32 channels, where each image's own small product
+``(F, K) @ (K, OH*Wp)`` is slower than channels-last's single big one. At 4x4 the per-image
+products are so small that calling them costs more than the copies they save (0.3 ms a batch).
 """
 
 from __future__ import annotations
