@@ -50,7 +50,7 @@ from minae.autoencoders import (
 from minae.datasets import load_dataset
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
-from minae.parallel import SplitBatch
+from minae.parallel import SplitBatch, auto_threads
 from minae.pca import PCA
 from minae.training import fit
 
@@ -277,10 +277,11 @@ def main(argv=None) -> int:
                    help="also write the results as JSON to PATH ('-': JSON on stdout only)")
     p.add_argument("--verbose", type=int, default=0, choices=[0, 1, 2],
                    help="fit's progress lines")
-    p.add_argument("--split", type=int, default=os.cpu_count() or 1, metavar="THREADS",
+    p.add_argument("--split", type=int, default=auto_threads(), metavar="THREADS",
                    help="train the autoencoders (not the VAEs, which compute their own loss) "
                         "with minae.parallel.SplitBatch on this many threads (default: one "
-                        "per core; 1 = no split)")
+                        "per core if BLAS can be held to one thread, i.e. threadpoolctl is "
+                        "installed or OPENBLAS_NUM_THREADS=1, else 1; 1 = no split)")
     p.add_argument("--threads", type=int, default=None,
                    help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
                         "often much faster than 2")

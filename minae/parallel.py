@@ -17,11 +17,15 @@ the whole batch's scaling (``1/N`` for a mean), and ``dL/dW = sum over samples``
 sum over the parts. The result equals the unsplit model's up to the order of floating-point
 additions.
 
-BLAS must then run one thread per product, or its threads and ours fight over the cores
-(measured on 2 cores, the lesson's conv autoencoder, batch 128: 37 ms per step unsplit, 43 ms
-split with BLAS's 2 threads each, 26 ms split with 1). ``SplitBatch`` limits BLAS to one
-thread during its calls when ``threadpoolctl`` is importable; otherwise set
-``OPENBLAS_NUM_THREADS=1`` (or ``OMP_NUM_THREADS=1``) before starting Python.
+BLAS must then run one thread per product, or its threads and ours fight over the cores: on 2
+cores, one epoch of the lesson's conv autoencoder took 18.4 s unsplit, 12.4 s split with BLAS
+at one thread, and 20.9 s split with BLAS left at two (``benchmarks/quality.py --only conv_ae``).
+``SplitBatch`` limits BLAS to one thread during its calls when ``threadpoolctl`` is importable
+(``pip install threadpoolctl``: optional, not a dependency), or relies on
+``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1`` set before Python started. Without either it
+still computes the right thing, but more slowly than no split, and says so with a warning;
+``auto_threads()`` is the thread count to ask for: one per core when BLAS can be held to one
+thread, else 1.
 
 Use it for training only, with models that take a loss function (``forward``/``backward``):
 ``fit(SplitBatch(model), x, ...)``; evaluate and save ``model`` itself, which holds the
@@ -34,6 +38,8 @@ same random generator, so the parts would share masks.
 from __future__ import annotations
 
 import copy
+import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
@@ -51,14 +57,28 @@ def leaves(layer: Layer) -> list[Layer]:
     return [layer]
 
 
-def _blas_one_thread():
-    """A context manager limiting BLAS to one thread, or ``None`` without threadpoolctl."""
+ONE_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread():
+    """A function returning a context manager that holds BLAS to one thread, or ``None``.
+
+    ``nullcontext`` when an environment variable already set BLAS to one thread; threadpoolctl's
+    ``limit`` when it is importable; else ``None`` (BLAS keeps its threads).
+    """
+    if any(os.environ.get(v, "").strip() == "1" for v in ONE_THREAD_VARIABLES):
+        return nullcontext
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
     controller = ThreadpoolController()
     return lambda: controller.limit(limits=1, user_api="blas")
+
+
+def auto_threads() -> int:
+    """How many threads to split into: one per core if BLAS can run one thread, else 1."""
+    return (os.cpu_count() or 1) if one_blas_thread() is not None else 1
 
 
 class SplitBatch:
@@ -102,7 +122,13 @@ class SplitBatch:
                 first.input_grad = False
             self.replicas.append(replica)
         self.pool = ThreadPoolExecutor(max_workers=threads - 1) if threads > 1 else None
-        self._one_blas_thread = _blas_one_thread()
+        self._one_blas_thread = one_blas_thread()
+        if threads > 1 and self._one_blas_thread is None:
+            warnings.warn("SplitBatch: BLAS cannot be held to one thread here (threadpoolctl is "
+                          "not installed and OPENBLAS_NUM_THREADS is not 1), so its threads "
+                          "will compete with the split and training will be slower than "
+                          "without it; pip install threadpoolctl, or use threads=1",
+                          RuntimeWarning, stacklevel=2)
         self._sizes: list[int] = []
         self._grads: dict[str, np.ndarray] = {}
 

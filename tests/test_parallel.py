@@ -3,20 +3,31 @@
 Float64 throughout, so "the same" means equal to 1e-12 (only the order of additions differs).
 """
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
+from minae import parallel
 from minae.autoencoders import conv_autoencoder, dense_autoencoder
 from minae.layers.dense import Dense
 from minae.layers.dropout import Dropout
 from minae.layers.sequential import Sequential
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
-from minae.parallel import SplitBatch, leaves
+from minae.parallel import SplitBatch, auto_threads, leaves
 from minae.training import fit
 from minae.vae import dense_vae
 
 RTOL = 1e-12
+
+
+@pytest.fixture(autouse=True)
+def blas_says_one_thread(monkeypatch):
+    """As if Python had started with OPENBLAS_NUM_THREADS=1: SplitBatch then need not limit
+    BLAS itself, so these tests behave the same with or without threadpoolctl installed."""
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
 
 
 def _conv_pair(seed=0):
@@ -103,3 +114,17 @@ def test_what_it_refuses():
     split = SplitBatch(dense_autoencoder(4, dtype=np.float64))
     with pytest.raises(RuntimeError, match="call forward first"):
         split.backward(np.zeros((3, 1, 28, 28)))
+
+
+def test_without_a_way_to_hold_blas_to_one_thread_it_warns_and_auto_says_1(monkeypatch):
+    for name in parallel.ONE_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # not importable
+    assert parallel.one_blas_thread() is None
+    assert auto_threads() == 1
+    with pytest.warns(RuntimeWarning, match="pip install threadpoolctl"):
+        SplitBatch(dense_autoencoder(4), 2)
+
+
+def test_with_blas_at_one_thread_auto_uses_every_core():
+    assert auto_threads() == (os.cpu_count() or 1)
