@@ -92,12 +92,27 @@ def test_bad_input_exits_2_before_training(module, args, message, tmp_path, caps
     assert message in err[-1]
 
 
-def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsys):
+def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # BLAS "held to one thread": no warning
     args = SMALL + ["--limit", "64", "--out", str(tmp_path)]
     assert conv_autoencoder.main(args + ["--threads", "2"]) == 0
     assert "each batch split between 2 threads" in capsys.readouterr().out
     assert conv_autoencoder.main(args + ["--threads", "1"]) == 0
     assert "each batch split" not in capsys.readouterr().out
+
+
+def test_without_threadpoolctl_the_default_is_one_thread_and_it_says_how_to_split(
+        tmp_path, capsys, monkeypatch):
+    from minae import parallel
+
+    for name in parallel.ONE_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # as in a fresh venv
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert conv_autoencoder.main(SMALL + ["--limit", "64", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "each batch split" not in out and "pip install threadpoolctl" in out
 
 
 def test_unwritable_out_exits_2(tmp_path, capsys):
