@@ -2,7 +2,7 @@
 
 NumPy runs most of a small convolutional network on *one* core. Only the matrix products use
 BLAS's threads; the copies that build them, ReLU, pooling and upsampling are single-threaded,
-and on the lesson's autoencoder they are most of the time. Numpy releases Python's lock (the
+and on the lesson's autoencoder they are most of the time. NumPy releases Python's lock (the
 GIL) inside those operations, so two Python threads can run them at once, each on its own part
 of the batch:
 
@@ -89,7 +89,8 @@ class SplitBatch:
     model : Container
         An ``AutoEncoder``, ``Sequential`` or other container with ``forward``/``backward``.
     threads : int
-        How many parts (and threads); the number of cores is the natural choice.
+        How many parts (and threads): ``auto_threads()`` gives one per core when BLAS can be
+        held to one thread.
 
     Attributes
     ----------
