@@ -124,17 +124,7 @@ def test_unwritable_out_exits_2(tmp_path, capsys):
     assert "cannot be written" in capsys.readouterr().err
 
 
-def test_ctrl_c_still_draws_the_figures(tmp_path, capsys, monkeypatch):
-    import minae.training
-
-    real_fit = minae.training.fit
-
-    def interrupted_fit(*args, **kwargs):
-        def ctrl_c(*_):
-            raise KeyboardInterrupt
-        return real_fit(*args, on_epoch_end=ctrl_c, **kwargs)
-
-    monkeypatch.setattr(minae.training, "fit", interrupted_fit)
+def test_ctrl_c_still_draws_the_figures(tmp_path, capsys, ctrl_c_after_an_epoch):
     args = ["--dataset", "synthetic-digits", "--limit", "150", "--epochs", "3"]
     assert conv_autoencoder.main(args + ["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
