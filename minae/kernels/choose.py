@@ -49,6 +49,7 @@ import numpy as np
 from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
 from minae.kernels.flip import flip_kernel, flip_padding
 from minae.kernels.geometry import as_padding, as_pair
+from minae.kernels.im2col import output_shape
 from minae.kernels.wide import conv2d_wide_forward, conv2d_wide_weight_grad
 
 FLIP_RATIO = 4  # scatter when the input has at least this many times the output's channels
@@ -60,9 +61,8 @@ def _stride1_conv(x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarray
     F, C, KH, KW = w.shape
     flipped = flip_padding(padding, (KH, KW), dilation)
     if C >= FLIP_RATIO * F and flipped is not None:  # 1. scatter the F side
-        (pt, pb, pl, pr), (dh, dw) = as_padding(padding), as_pair(dilation)
-        y_shape = (x.shape[0], F, x.shape[2] + pt + pb - dh * (KH - 1),
-                   x.shape[3] + pl + pr - dw * (KW - 1))
+        y_shape = output_shape(x.shape, w.shape, (1, 1), as_padding(padding),
+                               as_pair(dilation))
         return conv2d_input_grad(x, flip_kernel(w), y_shape, 1, flipped, dilation)
     if C <= WIDE_MAX_CHANNELS:  # 2. gather on flat images
         return conv2d_wide_forward(x, w, padding, dilation)

@@ -41,22 +41,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.kernels.conv import scratch
-from minae.kernels.geometry import as_padding, as_pair
-
-CHUNK_BYTES = 2 ** 22  # buffers per chunk of images, as in minae.kernels.conv
+from minae.kernels.conv import _chunks, _geometry, scratch
+from minae.kernels.geometry import as_pair
 
 
-def _wide_geometry(x_shape, kernel_size, padding, dilation):
-    """``(Hp, Wp, OH, OW, L, offsets)``: padded size, output size, run length, tap offsets."""
-    (KH, KW), (pt, pb, pl, pr), (dh, dw) = kernel_size, padding, dilation
+def _wide_geometry(x_shape, w_shape, padding, dilation):
+    """Check the shapes (``minae.kernels.conv``'s checks and messages) and return
+    ``(padding, y_shape, Hp, Wp, L, offsets)``: the padded size, the run length ``L`` and
+    each tap's ``(p, q, s)``, ``s`` its offset in a flat padded image."""
+    _, padding, (dh, dw), y_shape = _geometry(x_shape, w_shape, 1, padding, dilation)
+    (pt, pb, pl, pr), (_, _, KH, KW), (_, _, OH, OW) = padding, w_shape, y_shape
     Hp, Wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
-    OH, OW = Hp - dh * (KH - 1), Wp - dw * (KW - 1)
-    if OH < 1 or OW < 1:
-        raise ValueError(f"conv2d: kernel {(KH, KW)} with dilation {(dh, dw)} does not fit the "
-                         f"padded input ({Hp}, {Wp}) of an input of shape {tuple(x_shape)}")
     offsets = [(p, q, p * dh * Wp + q * dw) for p in range(KH) for q in range(KW)]
-    return Hp, Wp, OH, OW, (OH - 1) * Wp + OW, offsets
+    return padding, y_shape, Hp, Wp, (OH - 1) * Wp + OW, offsets
 
 
 def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
@@ -69,11 +66,6 @@ def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
     xp[:, :, pt:pt + H, :pl] = 0
     xp[:, :, pt:pt + H, pl + W:] = 0
     xp[:, :, pt:pt + H, pl:pl + W] = x
-
-
-def _chunk(N: int, bytes_per_image: int) -> int:
-    """How many images per chunk, so a chunk's buffers take about ``CHUNK_BYTES``."""
-    return max(1, min(N, CHUNK_BYTES // max(1, bytes_per_image)))
 
 
 def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> np.ndarray:
@@ -94,24 +86,22 @@ def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> 
     -------
     y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``)
     """
-    padding, dilation = as_padding(padding), as_pair(dilation, "dilation")
-    (N, C), (F, Cw, KH, KW) = x.shape[:2], w.shape
-    if x.ndim != 4 or C != Cw:
-        raise ValueError(f"conv2d: input (N, C, H, W) and weights (F, C, KH, KW) must share C; "
-                         f"got input {tuple(x.shape)} and weights {tuple(w.shape)}")
-    Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
+    padding, (N, F, OH, OW), Hp, Wp, L, offsets = _wide_geometry(x.shape, w.shape, padding,
+                                                                 dilation)
+    _, C, KH, KW = w.shape
     dtype = np.result_type(x, w)
     K = C * KH * KW
     w_mat = w.reshape(F, K).astype(dtype, copy=False)  # rows (c, p, q), as w is stored
-    n = _chunk(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
+    chunks = _chunks(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
+    n = chunks[0][1]  # the first chunk is the longest
     xp = scratch("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
     cols = scratch("cols", (n, C, KH, KW, OH * Wp), dtype)
     cols[..., L:] = 0  # the tail of the last row: junk columns, kept finite
     y_wide = scratch("rows", (n, F, OH * Wp), dtype)
     y = np.empty((N, F, OH, OW), dtype=dtype)
-    for a in range(0, N, n):
-        m = min(n, N - a)
+    for a, b in chunks:
+        m = b - a
         _pad_into(xp[:m], x[a:a + m], padding)
         for p, q, s in offsets:
             cols[:m, :, p, q, :L] = xp_flat[:m, :, s:s + L]
@@ -138,15 +128,16 @@ def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=
     -------
     dw : (F, C, KH, KW)
     """
-    (KH, KW), padding = as_pair(kernel_size, "kernel_size"), as_padding(padding)
-    dilation = as_pair(dilation, "dilation")
-    (N, C), F = x.shape[:2], dy.shape[1]
-    Hp, Wp, OH, OW, L, offsets = _wide_geometry(x.shape, (KH, KW), padding, dilation)
-    if tuple(dy.shape) != (N, F, OH, OW):
+    (KH, KW), (N, C), F = as_pair(kernel_size, "kernel_size"), x.shape[:2], dy.shape[1]
+    padding, y_shape, Hp, Wp, L, offsets = _wide_geometry(x.shape, (F, C, KH, KW), padding,
+                                                          dilation)
+    if tuple(dy.shape) != y_shape:
         raise ValueError(f"conv2d_weight_grad: dy has shape {tuple(dy.shape)}; expected "
-                         f"{(N, F, OH, OW)} for an input of shape {tuple(x.shape)}")
+                         f"{y_shape} for an input of shape {tuple(x.shape)}")
+    OH, OW = y_shape[2:]
     dtype = np.result_type(x, dy)
-    n = _chunk(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
+    chunks = _chunks(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
+    n = chunks[0][1]  # the first chunk is the longest
     xp = scratch("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
     dy_wide = scratch("rows", (n, F, OH, Wp), dtype)
@@ -154,8 +145,8 @@ def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=
     dy_flat = dy_wide.reshape(n, F, OH * Wp)
     part = scratch("cols", (n, F, C), dtype)
     dw = np.zeros((F, C, KH, KW), dtype=dtype)
-    for a in range(0, N, n):
-        m = min(n, N - a)
+    for a, b in chunks:
+        m = b - a
         _pad_into(xp[:m], x[a:a + m], padding)
         dy_wide[:m, :, :, :OW] = dy[a:a + m]
         for p, q, s in offsets:
