@@ -59,7 +59,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from minae.kernels import choose, wide
+from minae.kernels import choose, flip, wide
 from minae.kernels import conv as kconv
 from minae.kernels import reference as ref
 from minae.kernels.geometry import effective_size, window_slice
@@ -232,8 +232,8 @@ class Flat:
         return wide.conv2d_wide_forward(x, w, h[1], h[2])
 
     def input_grad(self, dy, w, x_shape, h):
-        flipped = choose.flip_padding(h[1], w.shape[2:], h[2])
-        return wide.conv2d_wide_forward(dy, choose.flip_kernel(w), flipped, h[2])
+        flipped = flip.flip_padding(h[1], w.shape[2:], h[2])
+        return wide.conv2d_wide_forward(dy, flip.flip_kernel(w), flipped, h[2])
 
     def weight_grad(self, x, dy, w_shape, h):
         return wide.conv2d_wide_weight_grad(x, dy, w_shape[2:], h[1], h[2])
