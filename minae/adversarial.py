@@ -82,7 +82,8 @@ import numpy as np
 
 from minae.autoencoders import AutoEncoder, dense_autoencoder
 from minae.layers.activations import LeakyReLU, sigmoid, softplus
-from minae.layers.base import Container, Layer, as_float_array, check_finite
+from minae.layers.base import Container, Layer
+from minae.layers.checks import as_float_array, check_finite
 from minae.layers.dense import Dense
 from minae.layers.sequential import Sequential
 from minae.losses import binary_cross_entropy_with_logits

@@ -56,7 +56,8 @@ from __future__ import annotations
 import numpy as np
 
 from minae.layers.activations import ReLU, sigmoid
-from minae.layers.base import Container, Layer, as_float_array, check_finite
+from minae.layers.base import Container, Layer
+from minae.layers.checks import as_float_array, check_finite
 from minae.layers.conv import Conv2D
 from minae.layers.conv_transpose import ConvTranspose2D
 from minae.layers.dense import Dense

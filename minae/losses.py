@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae.layers.activations import sigmoid
-from minae.layers.base import as_float_array
+from minae.layers.checks import as_float_array
 
 REDUCTIONS = ("batch", "mean", "sum")
 BCE_EPS = 1e-7  # Keras's epsilon: probabilities are clipped to [1e-7, 1 - 1e-7]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.layers.base import as_float_array
+from minae.layers.checks import as_float_array
 
 PSNR_MAX_DB = 100.0  # a perfect image would be +inf dB; it counts as this so means stay finite
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.layers.base import as_float_array, check_finite
+from minae.layers.checks import as_float_array, check_finite
 
 
 class PCA:

@@ -60,7 +60,8 @@ import numpy as np
 
 from minae.autoencoders import AutoEncoder
 from minae.layers.activations import ReLU, Sigmoid
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 from minae.layers.dense import Dense
 from minae.layers.sequential import Sequential
 from minae.layers.shape import Flatten, Reshape

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minae.layers.base import as_float_array, check_finite, check_positive_int
+from minae.layers.checks import as_float_array, check_finite, check_positive_int
 from minae.losses import binary_cross_entropy_with_logits
 
 

@@ -59,13 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from minae.layers.activations import ReLU, sigmoid
-from minae.layers.base import (
-    Container,
-    Layer,
-    as_float_array,
-    check_finite,
-    check_positive_int,
-)
+from minae.layers.base import Container, Layer
+from minae.layers.checks import as_float_array, check_finite, check_positive_int
 from minae.layers.conv import Conv2D
 from minae.layers.conv_transpose import ConvTranspose2D
 from minae.layers.dense import Dense

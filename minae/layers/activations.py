@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -30,48 +30,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def as_float_array(x, name: str, dtype=None) -> np.ndarray:
-    """Return ``x`` as a floating-point ndarray, or raise ``TypeError``.
-
-    Parameters
-    ----------
-    x : array-like
-        The input of a layer, loss or model.
-    name : str
-        What to call ``x`` in an error message (``"Dense input"``).
-    dtype : numpy dtype or None
-        Cast floats to this dtype; ``None`` keeps the input's float dtype.
-    """
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        raise TypeError(
-            f"{name} must be a floating-point array; got dtype {x.dtype}. "
-            "Convert it first, e.g. images.astype(np.float32) / 255."
-        )
-    if dtype is not None and x.dtype != dtype:
-        x = x.astype(dtype)
-    return x
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``x`` holds NaN or inf (used at model and loader boundaries)."""
-    if not np.all(np.isfinite(x)):
-        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(
-            f"{name} contains {bad} NaN or inf value(s); clean or rescale the data first "
-            "(np.nan_to_num, or check how it was loaded)."
-        )
-
-
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` as an int if it is a positive integer, else raise ``ValueError``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer; got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer; got {value}")
-    return int(value)
-
-
 class Layer:
     """Base class of every layer. Subclasses implement ``forward`` and ``backward``.
 

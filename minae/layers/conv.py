@@ -40,7 +40,8 @@ from minae import initializers
 from minae.kernels.choose import conv2d, conv2d_dw, conv2d_dx
 from minae.kernels.geometry import as_pair, conv_output_size, effective_size
 from minae.layers import padding as pad
-from minae.layers.base import Layer, as_float_array, check_positive_int
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array, check_positive_int
 
 
 class Conv2D(Layer):

@@ -52,7 +52,8 @@ from minae.kernels.conv import (
 )
 from minae.kernels.geometry import as_pair, effective_size
 from minae.layers import padding as pad
-from minae.layers.base import Layer, as_float_array, check_positive_int
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array, check_positive_int
 
 
 class ConvTranspose2D(Layer):

@@ -41,7 +41,8 @@ from minae.kernels.pool import (
     pool_output_shape,
 )
 from minae.layers import padding as pad
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 
 
 class _Pool2D(Layer):

@@ -31,7 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from minae.kernels.geometry import as_pair
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 
 MODES = ("nearest", "bilinear")
 

@@ -44,7 +44,8 @@ from __future__ import annotations
 import numpy as np
 
 from minae import initializers
-from minae.layers.base import Layer, as_float_array, check_positive_int
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array, check_positive_int
 
 
 class Dense(Layer):

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 
 
 class ReLU(Layer):

@@ -36,7 +36,8 @@ from __future__ import annotations
 import numpy as np
 
 from minae.layers.activations import sigmoid
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 
 
 class Sigmoid(Layer):

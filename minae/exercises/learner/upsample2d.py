@@ -38,7 +38,8 @@ from __future__ import annotations
 import numpy as np
 
 from minae.kernels.geometry import as_pair
-from minae.layers.base import Layer, as_float_array
+from minae.layers.base import Layer
+from minae.layers.checks import as_float_array
 from minae.layers.upsample import MODES, bilinear_matrix
 
 

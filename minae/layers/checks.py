@@ -1,0 +1,93 @@
+"""Input validators for layers, losses and models: one rule each, one message each.
+
+The Layer contract (``minae/layers/base.py``) says what a layer promises; this file holds the
+checks that make a wrong input fail at once with a message that names the argument, what was
+given and what was expected, instead of a traceback from deep inside NumPy.
+
+Which check runs where
+----------------------
+* dtype (``as_float_array``) and shapes (``check_upstream``): in every layer, because they are
+  a comparison of a few integers and a wrong shape that broadcasts gives a silently wrong result.
+* finiteness (``check_finite``): at the boundaries only (model entry, ``fit``, loaders), because
+  it reads every number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(x, name: str, dtype=None) -> np.ndarray:
+    """Return ``x`` as a floating-point ndarray, or raise ``TypeError``.
+
+    Parameters
+    ----------
+    x : array-like
+        The input of a layer, loss or model.
+    name : str
+        What to call ``x`` in an error message (``"Dense input"``).
+    dtype : numpy dtype or None
+        Cast floats to this dtype; ``None`` keeps the input's float dtype.
+    """
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must be a floating-point array; got dtype {x.dtype}. "
+            "Convert it first, e.g. images.astype(np.float32) / 255."
+        )
+    if dtype is not None and x.dtype != dtype:
+        x = x.astype(dtype)
+    return x
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``x`` holds NaN or inf (used at model and loader boundaries)."""
+    if not np.all(np.isfinite(x)):
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(
+            f"{name} contains {bad} NaN or inf value(s); clean or rescale the data first "
+            "(np.nan_to_num, or check how it was loaded)."
+        )
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int if it is a positive integer, else raise ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer; got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer; got {value}")
+    return int(value)
+
+
+def check_upstream(dy, expected_shape: tuple, name: str, dtype=None) -> np.ndarray:
+    """Return the upstream gradient ``dy`` as a float array of exactly ``expected_shape``.
+
+    Every ``backward(dy)`` calls this before it touches ``grads``, so a ``dy`` of the wrong shape
+    (even one that would broadcast, like ``(1, 3)`` for an output ``(2, 3)``) raises and leaves
+    the layer's gradients as they were.
+
+    Parameters
+    ----------
+    dy : array-like
+        dL/dy, the gradient of the loss with respect to the layer's output.
+    expected_shape : tuple
+        The shape of the output of the last forward pass.
+    name : str
+        The layer's name for the message (``"Dense"``).
+    dtype : numpy dtype or None
+        Cast ``dy`` to this dtype (the layer's).
+    """
+    dy = as_float_array(dy, f"{name}.backward dy", dtype)
+    if dy.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{name}.backward got dy of shape {dy.shape}; expected {tuple(expected_shape)}, "
+            "the shape of the output of the last forward pass"
+        )
+    return dy
+
+
+def check_forward_done(saved, name: str) -> None:
+    """Raise ``RuntimeError`` if ``backward`` runs before any ``forward`` (``saved`` is None)."""
+    if saved is None:
+        raise RuntimeError(f"{name}.backward called before forward: run forward(x) first, "
+                           "then backward(dy) with dy shaped like its output")
