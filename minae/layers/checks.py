@@ -91,3 +91,61 @@ def check_forward_done(saved, name: str) -> None:
     if saved is None:
         raise RuntimeError(f"{name}.backward called before forward: run forward(x) first, "
                            "then backward(dy) with dy shaped like its output")
+
+
+def check_rng(rng, name: str) -> np.random.Generator:
+    """Return ``rng`` if it is a ``np.random.Generator``, a fresh unseeded one for ``None``.
+
+    An int (``rng=5``) is refused rather than taken as a seed, so that one seeded generator is
+    passed down a whole model and two layers never draw the same numbers by accident.
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} rng must be a np.random.Generator or None; got "
+                        f"{type(rng).__name__} {rng!r}. Pass rng=np.random.default_rng({rng!r})"
+                        if isinstance(rng, (int, np.integer)) else
+                        f"{name} rng must be a np.random.Generator or None; got "
+                        f"{type(rng).__name__}. Make one with np.random.default_rng(seed)")
+    return rng
+
+
+ABSURD_BYTES = 2 ** 40  # 1 TiB: more than any machine minae runs on, so surely a mistake
+
+
+def format_bytes(nbytes: float) -> str:
+    """``nbytes`` in the largest binary unit that keeps it >= 1 (``"3.7 TiB"``)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(nbytes) < 1024 or unit == "PiB":
+            return f"{nbytes:.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
+        nbytes /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_allocation(shape: tuple, dtype, what: str) -> None:
+    """Refuse an array of ``shape`` and ``dtype`` that would need more than ``ABSURD_BYTES``.
+
+    Raises ``ValueError`` naming ``what`` and the size, instead of a bare ``MemoryError`` (or
+    a machine that swaps for an hour) when a size argument is off by a few orders of magnitude.
+    """
+    nbytes = float(np.prod([float(s) for s in shape])) * np.dtype(dtype).itemsize
+    if nbytes > ABSURD_BYTES:
+        raise ValueError(f"{what} of shape {tuple(shape)} ({np.dtype(dtype)}) would need "
+                         f"{format_bytes(nbytes)}, far more than any machine has; check the "
+                         "size arguments")
+
+
+def allocate(shape: tuple, dtype, what: str, fill: float | None = 0.0) -> np.ndarray:
+    """``np.zeros`` (or ``np.empty`` with ``fill=None``) that fails with a message naming ``what``.
+
+    An absurd request raises ``ValueError`` (``check_allocation``); a genuine ``MemoryError``
+    is raised again with the size and ``what`` in its message.
+    """
+    check_allocation(shape, dtype, what)
+    try:
+        return np.zeros(shape, dtype) if fill == 0.0 else (
+            np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype))
+    except MemoryError:
+        nbytes = float(np.prod([float(s) for s in shape])) * np.dtype(dtype).itemsize
+        raise MemoryError(f"not enough memory for {what} of shape {tuple(shape)} "
+                          f"({format_bytes(nbytes)}); use a smaller batch or size") from None
