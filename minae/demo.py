@@ -19,7 +19,7 @@ module it reads top to bottom as the lesson does::
     if __name__ == "__main__":
         raise SystemExit(main())
 
-The standard options (DESIGN.md)
+The standard options (docs/conventions.md)
 --------------------------------
 ``--quick``      a run under a minute: ``quick_epochs`` epochs on ``quick_limit`` training
                  images (and a third as many test images)

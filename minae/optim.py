@@ -14,7 +14,8 @@ small dict per parameter name (``"encoder.0.W"``). So two parameters never share
 optimizer belongs to one model: give each model its own.
 
 Parameters are updated *in place* (``p -= ...``), never rebound, so any reference to
-``model.params["0.W"]`` stays valid (DESIGN.md). The arithmetic runs in the parameter's dtype.
+``model.params["0.W"]`` stays valid (docs/conventions.md). The arithmetic runs in the
+parameter's dtype.
 
 Symbols used in every update rule below: ``p`` the parameter, ``g`` its gradient, ``lr`` the
 learning rate, ``t`` the step number (1 on the first step). Each rule follows PyTorch

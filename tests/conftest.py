@@ -1,4 +1,5 @@
-"""Shared test settings: a derandomized hypothesis profile for CI (DESIGN.md), and a fixture."""
+"""Shared test settings: a derandomized hypothesis profile for CI (docs/conventions.md), and
+fixtures."""
 
 import os
 
