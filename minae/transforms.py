@@ -37,6 +37,8 @@ from types import MappingProxyType
 import numpy as np
 from scipy import ndimage
 
+from minae.layers.checks import allocate, check_rng
+
 
 def _float_array(x, fn: str) -> np.ndarray:
     x = np.asarray(x)
@@ -51,15 +53,6 @@ def _images(x, fn: str) -> np.ndarray:
     if x.ndim != 4:
         raise ValueError(f"{fn}: x must have shape (N, C, H, W); got {x.shape}")
     return x
-
-
-def _generator(rng, fn: str) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{fn}: rng must be a np.random.Generator or None; got "
-                        f"{type(rng).__name__} (e.g. pass np.random.default_rng(seed))")
-    return rng
 
 
 def _probability(p, fn: str) -> float:
@@ -98,9 +91,12 @@ def gaussian_noise(x: np.ndarray, mean: float = 0.5, std: float = 0.5,
     np.ndarray, same shape and dtype as ``x``
     """
     x = _float_array(x, "gaussian_noise")
-    if not std >= 0:
-        raise ValueError(f"gaussian_noise: std must be >= 0; got {std!r}")
-    rng = _generator(rng, "gaussian_noise")
+    if not std >= 0 or not np.isfinite(std):
+        raise ValueError(f"gaussian_noise: std must be >= 0 and finite; got {std!r}")
+    if not np.isfinite(mean):
+        raise ValueError(f"gaussian_noise: mean must be finite; got {mean!r} (the lesson "
+                         "uses mean=0.5)")
+    rng = check_rng(rng, "gaussian_noise")
     y = x + rng.normal(mean, std, size=x.shape)
     if clip:
         np.clip(y, 0.0, 1.0, out=y)
@@ -131,7 +127,7 @@ def salt_and_pepper(x: np.ndarray, p: float, rng: np.random.Generator | None = N
     p = _probability(p, "salt_and_pepper")
     if not 0.0 <= salt <= 1.0:
         raise ValueError(f"salt_and_pepper: salt must be in [0, 1]; got {salt!r}")
-    u = _generator(rng, "salt_and_pepper").random(x.shape)
+    u = check_rng(rng, "salt_and_pepper").random(x.shape)
     y = x.copy()
     y[u < p * (1.0 - salt)] = 0.0
     y[(u >= p * (1.0 - salt)) & (u < p)] = 1.0
@@ -154,7 +150,7 @@ def random_mask(x: np.ndarray, p: float, rng: np.random.Generator | None = None)
     """
     x = _float_array(x, "random_mask")
     p = _probability(p, "random_mask")
-    keep = _generator(rng, "random_mask").random(x.shape) >= p
+    keep = check_rng(rng, "random_mask").random(x.shape) >= p
     return np.where(keep, x, 0).astype(x.dtype, copy=False)
 
 
@@ -304,7 +300,8 @@ def upsample(x: np.ndarray, factor: int, mode: str = "nearest", *,
                          f"{mode!r}")
     n, c, h, w = x.shape
     flat = x.reshape(n * c, h, w).astype(np.float64, copy=False)
-    out = np.empty((n * c, h * f, w * f), dtype=np.float32)
+    out = allocate((n * c, h * f, w * f), np.float32, f"upsample(factor={f}): the output",
+                   fill=None)
     for k in range(n * c):  # one image at a time: zoom would spline-filter across images too
         out[k] = ndimage.zoom(flat[k], f, order=UPSAMPLE_ORDERS[mode], mode="nearest",
                               grid_mode=grid_mode)

@@ -122,6 +122,31 @@ def test_bad_inputs_are_refused_with_clear_errors():
         gaussian_noise(images(0), std=-1.0, rng=np.random.default_rng(0))
 
 
+@pytest.mark.parametrize("p", [np.nan, -0.1, 1.5])
+def test_a_probability_of_nan_is_refused_too(p):
+    with pytest.raises(ValueError, match="p must be a probability"):
+        random_mask(images(0), p, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("mean, std", [(np.nan, 0.5), (0.5, np.nan), (np.inf, 0.5),
+                                       (0.5, np.inf)])
+def test_non_finite_noise_parameters_are_refused_naming_them(mean, std):
+    name = "mean" if not np.isfinite(mean) else "std"
+    with pytest.raises(ValueError, match=f"{name} must be"):
+        gaussian_noise(images(0), mean=mean, std=std, rng=np.random.default_rng(0))
+
+
+def test_an_int_rng_is_refused_with_the_fix():
+    with pytest.raises(TypeError, match=r"np\.random\.default_rng\(5\)"):
+        salt_and_pepper(images(0), 0.1, rng=5)
+
+
+def test_an_absurd_upsampling_factor_is_refused_naming_the_size():
+    with pytest.raises(ValueError) as info:
+        upsample(images(0, (1, 1, 4, 4)), 10**6)
+    assert "upsample(factor=1000000)" in str(info.value) and "TiB" in str(info.value)
+
+
 # ---------------------------------------------------------------------------------- noise models
 
 def test_noise_models_are_the_lesson_settings():
