@@ -140,7 +140,8 @@ def distances(codes, prior, seed: int) -> tuple[float, float]:
 
 
 def main(argv=None) -> int:
-    parser = demo.make_parser("adversarial_autoencoder", __doc__, epochs=20, quick_epochs=15)
+    parser = demo.make_parser("adversarial_autoencoder", __doc__, epochs=20, quick_epochs=15,
+                              lr=5e-4)  # --lr: the reconstruction phase
     parser.add_argument("--prior", choices=PRIORS, default="normal",
                         help="normal: N(0, I); mixture: 10 Gaussians on a circle (default normal)")
     parser.add_argument("--no-labels", action="store_true",
@@ -150,12 +151,15 @@ def main(argv=None) -> int:
                         help="the control: never step the discriminator or the generator, so "
                              "this is a plain autoencoder (and a discriminator that never "
                              "learns, as in the lesson's notebook)")
-    parser.add_argument("--lr", type=float, default=5e-4,
-                        help="Adam learning rate of the reconstruction phase (default 5e-4)")
     parser.add_argument("--adversarial-lr", type=float, default=1e-3,
                         help="Adam learning rate of the discriminator and generator phases "
                              "(default 1e-3, beta1 0.5)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     if args.no_labels and args.prior != "mixture":
         parser.error("--no-labels only applies to --prior mixture")
     for opt in ("lr", "adversarial_lr"):
@@ -185,7 +189,7 @@ def main(argv=None) -> int:
     print(f"training: {time.perf_counter() - t0:.1f} s")
     if history is None or not history.steps["d_loss"]:
         print("no training step finished; nothing to report")
-        return 0
+        return
 
     # -- numbers ---------------------------------------------------------------------------
     codes = model.encode(test.images)
@@ -254,7 +258,6 @@ def main(argv=None) -> int:
         demo.save(plotting.latent_manifold(model.generate, grid=grid,
                                            title="decoded over the quantiles of N(0, I)"),
                   args, f"aae_manifold_{tag}.png")
-    return 0
 
 
 if __name__ == "__main__":

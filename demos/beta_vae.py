@@ -90,6 +90,11 @@ def main(argv=None) -> int:
     parser.add_argument("--betas", type=float, nargs="+", default=list(BETAS), metavar="BETA",
                         help="the KL weights to compare (default 0.5 1 4)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     vd.check_vae_options(parser, args)
     bad = [b for b in args.betas if not (np.isfinite(b) and b >= 0)]
     if bad or len(set(args.betas)) != len(args.betas):
@@ -147,7 +152,6 @@ def main(argv=None) -> int:
         results, histories, args.likelihood,
         title=f"KL against reconstruction: larger beta, fewer nats through z, blurrier "
               f"reconstructions ({where})"), args, "kl_vs_reconstruction.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -83,6 +83,11 @@ def main(argv=None) -> int:
                               quick_limit=6000)
     vd.add_vae_options(parser)
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     vd.check_vae_options(parser, args)
     train, test = demo.load_data(args, parser)
     name = train.name
@@ -118,7 +123,6 @@ def main(argv=None) -> int:
         title=f"Conditional VAE: z given the label carries style, not class\n({where}; "
               f"{vd.loss_title(r, args.likelihood)})", squares=()),
         args, "latent_scatter.png")
-    return 0
 
 
 if __name__ == "__main__":

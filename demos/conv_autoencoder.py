@@ -54,6 +54,11 @@ def main(argv=None) -> int:
     parser.add_argument("--pooling", choices=["keras", "pytorch"], default="keras",
                         help="how the last pool takes 7 -> 4 (default keras: padding 'same')")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     train, test = demo.load_data(args, parser)
 
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed))
@@ -91,7 +96,6 @@ def main(argv=None) -> int:
     path = os.path.join(args.out, "model.npz")
     serialization.save(model, path)
     print(f"saved {path} (weights; latent_noise.py --weights {path})")
-    return 0
 
 
 if __name__ == "__main__":

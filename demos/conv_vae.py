@@ -59,6 +59,11 @@ def main(argv=None) -> int:
                         help="the conv decoder's upsampling: transposed convolutions "
                              "(default) or nearest-neighbour upsampling + convolution")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     vd.check_vae_options(parser, args)
     train, test = demo.load_data(args, parser)
     name = train.name
@@ -126,7 +131,6 @@ def main(argv=None) -> int:
         [rows[i] for i in order if i < len(rows)], n=12,
         title=f"Interpolation between two test images' z_mean, dense vs conv ({where})"),
         args, "interpolation.png")
-    return 0
 
 
 if __name__ == "__main__":

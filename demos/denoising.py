@@ -50,6 +50,11 @@ def main(argv=None) -> int:
                         help="data set for L9 (default: fashion-mnist for digits, mnist for "
                              "fashion-mnist)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     try:
         noise = transforms.make_noise(args.noise)
     except ValueError as e:
@@ -83,7 +88,7 @@ def main(argv=None) -> int:
     if other.name == train.name:
         print(f"L9 skipped: the other data set is {other.name} too, so there is nothing to "
               "compare; pass --other or make fashion-mnist available")
-        return 0
+        return
     o = denoise_scores(model, other.images, noise, args.seed + 1)
     print(f"the {train.name} denoiser on {other.name}: PSNR {o['psnr_noisy']:.2f} dB -> "
           f"{o['psnr_out']:.2f} dB (+{o['psnr_out'] - o['psnr_noisy']:.2f} dB, against "
@@ -97,7 +102,6 @@ def main(argv=None) -> int:
          ("clean", other.images[idx])],
         title=f"Autoencoders are data-specific: a {train.name} denoiser on {other.name}"),
         args, "other_dataset.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -41,6 +41,11 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=list(SCALES),
                         help="noise sizes, in units of the codes' standard deviation")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     if any(s < 0 for s in args.scales):
         parser.error(f"--scales must be >= 0; got {args.scales}")
     if args.weights is not None and not os.path.isfile(args.weights):
@@ -48,10 +53,7 @@ def main(argv=None) -> int:
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed))
     train, test = demo.load_data(args, parser, train=args.weights is None)
     if args.weights is not None:
-        from minae import serialization
-
-        serialization.load(model, args.weights)
-        print(f"loaded {args.weights}")
+        demo.load_weights(model, args.weights, parser)  # does not fit: one line, exit 2
     else:
         demo.train(model, train.images, args=args)
 
@@ -70,7 +72,6 @@ def main(argv=None) -> int:
     demo.save(plotting.image_rows(
         rows, title=f"Noise added to the 4x4x8 codes of {test.name} test images, then decoded"),
         args, "latent_noise.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -47,6 +47,11 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="code sizes for the MSE plot (default 2 4 8 16 32)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     if any(k < 1 or k > 784 for k in args.sizes):
         parser.error(f"--sizes must be between 1 and 784; got {args.sizes}")
     train, test = demo.load_data(args, parser)
@@ -92,7 +97,6 @@ def main(argv=None) -> int:
         xticks=sizes, annotate=True,
         title=f"Reconstruction error vs code size ({test.name}, {args.epochs} epochs)"),
         args, "mse_vs_code.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ def features_figure(models: dict, stats: dict, n: int = 16):
 
 
 def main(argv=None) -> int:
-    parser = demo.make_parser("sparse_autoencoder", __doc__, epochs=50, quick_epochs=20)
+    parser = demo.make_parser("sparse_autoencoder", __doc__, epochs=50, quick_epochs=20,
+                              lr=3e-3)  # --lr: Adam, all three models
     parser.add_argument("--l1", type=float, default=1e-5,
                         help="L1 activity weight lam, on Keras's per-pixel BCE scale "
                              "(default 1e-5, the tutorial's)")
@@ -127,17 +128,18 @@ def main(argv=None) -> int:
     parser.add_argument("--beta", type=float, default=0.03,
                         help="KL penalty weight, on the per-pixel BCE scale (default 0.03)")
     parser.add_argument("--latent", type=int, default=32, help="code units (default 32)")
-    parser.add_argument("--lr", type=float, default=3e-3,
-                        help="Adam learning rate of all three models (default 3e-3)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     if not args.l1 >= 0:
         parser.error(f"--l1 must be >= 0; got {args.l1}")
     if not 0 < args.rho < 1:
         parser.error(f"--rho must be in (0, 1); got {args.rho}")
     if not args.beta >= 0:
         parser.error(f"--beta must be >= 0; got {args.beta}")
-    if not args.lr > 0:
-        parser.error(f"--lr must be > 0; got {args.lr}")
     if args.latent < 1:
         parser.error(f"--latent must be a positive integer; got {args.latent}")
     train, test = demo.load_data(args, parser)
@@ -186,7 +188,6 @@ def main(argv=None) -> int:
         rows, title=f"{test.name} test images and the reconstructions of three 32-unit codes"),
         args, "sparse_reconstructions.png")
     demo.save(features_figure(models, stats), args, "sparse_features.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -53,6 +53,11 @@ def main(argv=None) -> int:
     parser.add_argument("--width", type=int, default=32,
                         help="channels of the better network (default 32)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     for f in args.factor:
         if f not in SR_FACTORS:
             parser.error(f"--factor {f}: the architecture can do {SR_FACTORS} only "
@@ -99,7 +104,6 @@ def main(argv=None) -> int:
              ("better network 4x output", better.reconstruct(noise))],
             title=f"Noise into the 4x models: they draw {train.name}-like strokes from "
                   "anything"), args, "noise_4x.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -69,8 +69,6 @@ def add_vae_options(parser, *, likelihood: str = "sse", iw_k: int = 1000,
     parser.add_argument("--likelihood", choices=["sse", "bernoulli"], default=likelihood,
                         help=f"the reconstruction term: sse (the lesson's sum of squared "
                              f"errors) or bernoulli (BCE, nats) (default {likelihood})")
-    parser.add_argument("--lr", type=float, default=1e-3,
-                        help="RMSprop learning rate (default 1e-3, the lesson's)")
     parser.add_argument("--iw-k", type=int, default=None, metavar="K",
                         help=f"samples per image of the importance-weighted estimate of "
                              f"-log p(x) (default {iw_k}; 100 with --quick; 0: skip it)")
@@ -87,8 +85,6 @@ def check_vae_options(parser, args) -> None:
         parser.error(f"--iw-k must be >= 0; got {args.iw_k}")
     if args.iw_images < 1:
         parser.error(f"--iw-images must be a positive integer; got {args.iw_images}")
-    if not args.lr > 0:
-        parser.error(f"--lr must be > 0; got {args.lr}")
 
 
 def optimizer(args):
@@ -334,6 +330,11 @@ def main(argv=None) -> int:
                         help="also copy the scatter, manifold and interpolation figures to "
                              "DIR/vae_*.png (the README's gallery)")
     args = demo.parse_args(parser, argv)
+    return demo.run(lesson, args, parser)  # errors: one line, exit 2
+
+
+def lesson(args, parser) -> None:
+    """The demo itself, on parsed ``args`` (``parser`` for errors in the options)."""
     check_vae_options(parser, args)
     if args.gallery:
         demo.check_out_dir(parser, args.gallery)
@@ -410,7 +411,6 @@ def main(argv=None) -> int:
             size = os.path.getsize(path)
             note = "" if size <= GALLERY_MAX_BYTES else f" (over {GALLERY_MAX_BYTES:,} bytes!)"
             print(f"copied {path} ({size / 1000:.0f} KB){note}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -31,8 +31,17 @@ The standard options (docs/conventions.md)
 ``--data-dir``   a folder holding the IDX files (searched first; downloads go to the cache)
 ``--batch-size`` mini-batch size (default 128, the lesson's)
 
+``--lr LR``      the learning rate (default: the lesson's for that demo)
+
+Errors: one line, exit status 2
+-------------------------------
 Bad input (an unknown dataset, an ``--out`` that cannot be written, a demo's own checks through
-``parser.error``) prints one line and exits with status 2 before any training starts.
+``parser.error``) prints one line on stderr and exits with status 2 before any training starts.
+Whatever goes wrong later does the same, through ``run``: a weights file that does not fit the
+model or is corrupt (``load_weights``), a ``--limit`` too large for memory, a run that
+diverges. A diverged run is the one that still draws its figures: ``train`` catches
+``TrainingDivergedError``, whose parameters are those after the last good batch, says so on
+stdout, and the demo goes on; ``run`` then ends with the one line on stderr and status 2.
 
 Ctrl-C
 ------
@@ -47,9 +56,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import math
 import os
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -65,9 +77,27 @@ LESSON_EPOCHS = 25
 bce_logits_mean = functools.partial(binary_cross_entropy_with_logits, reduction="mean")
 
 
+class DemoParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line on stderr (and exit status 2)."""
+
+    def error(self, message: str):
+        fail(self, message)
+
+
+def one_line(message: str) -> str:
+    """A message on one line: its lines joined with "; "."""
+    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+
+
+def fail(parser: argparse.ArgumentParser, message: str):
+    """Print ``<prog>: error: <message>`` as one line on stderr and exit with status 2."""
+    print(f"{parser.prog}: error: {one_line(message)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def make_parser(name: str, description: str | None = None, *, epochs: int = LESSON_EPOCHS,
-                quick_epochs: int = 2, quick_limit: int = 6000,
-                dataset: str = "mnist") -> argparse.ArgumentParser:
+                quick_epochs: int = 2, quick_limit: int = 6000, dataset: str = "mnist",
+                lr: float = LESSON_LR) -> argparse.ArgumentParser:
     """An ``ArgumentParser`` with the standard demo options; add the demo's own to it.
 
     Parameters
@@ -80,8 +110,10 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
         The default number of epochs, and what ``--quick`` means for this demo.
     dataset : str
         The default ``--dataset``.
+    lr : float
+        The default ``--lr``.
     """
-    p = argparse.ArgumentParser(prog=f"python demos/{name}.py", description=description,
+    p = DemoParser(prog=f"python demos/{name}.py", description=description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help=f"a run under a minute: {quick_epochs} epoch(s) on {quick_limit} images")
@@ -99,6 +131,7 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
                         "(downloads go to ~/.cache/minae)")
     p.add_argument("--batch-size", type=int, default=LESSON_BATCH,
                    help=f"mini-batch size (default {LESSON_BATCH})")
+    p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr:g})")
     p.add_argument("--threads", type=int, default=None, metavar="T",
                    help="train autoencoders on T threads, each batch split between copies of "
                         "the model (minae.parallel.SplitBatch; 1 = no split; default: one per "
@@ -132,6 +165,8 @@ def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace
         v = getattr(args, opt)
         if v is not None and v < 1:
             parser.error(f"--{opt.replace('_', '-')} must be a positive integer; got {v}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a finite number > 0; got {args.lr}")
     _check_dataset_name(parser, args.dataset)
     args.out = check_out_dir(parser, args.out or os.path.join("out", args._name))
     args.rng = np.random.default_rng(args.seed)
@@ -183,10 +218,10 @@ def load_data(args: argparse.Namespace, parser: argparse.ArgumentParser | None =
         if test:
             test_set = load_dataset(name, "test", limit=getattr(args, "test_limit", args.limit),
                                     **kw)
-    except ValueError as e:
+    except (ValueError, MemoryError) as e:
         if parser is None:
             raise
-        parser.error(str(e))
+        parser.error(str(e) or f"not enough memory for {name} with --limit {args.limit}")
     parts = [f"{len(d)} {split}" for split, d in (("train", train_set), ("test", test_set))
              if d is not None]
     first = train_set or test_set
@@ -195,11 +230,21 @@ def load_data(args: argparse.Namespace, parser: argparse.ArgumentParser | None =
     return train_set, test_set
 
 
-def lesson_optimizer():
-    """The lesson's optimizer: Adam, lr 1e-3, betas (0.9, 0.999), eps 1e-7 (Keras's)."""
+def lesson_optimizer(args: argparse.Namespace | None = None):
+    """The lesson's optimizer: Adam, lr 1e-3 (or ``args.lr``), betas (0.9, 0.999), eps 1e-7
+    (Keras's)."""
     from minae.optim import Adam
 
-    return Adam(lr=LESSON_LR, eps=LESSON_EPS)
+    return Adam(lr=getattr(args, "lr", LESSON_LR), eps=LESSON_EPS)
+
+
+def split_batches(model, threads: int, loss):
+    """The model ``fit`` should train: ``SplitBatch(model, threads)`` when a loss function
+    trains it (a model with its own loss, the VAE, is not split) and ``threads > 1``; else
+    ``model`` itself. The one place this is decided."""
+    from minae.parallel import SplitBatch
+
+    return SplitBatch(model, threads) if loss is not None and threads > 1 else model
 
 
 def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, optimizer=None,
@@ -212,15 +257,17 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     (``minae.parallel.SplitBatch``): the same arithmetic, on every core. On Ctrl-C ``fit``
     stops after the batch and keeps the weights; this prints one line saying the figures will
     show the model as it is, and returns the history (``None`` if the interrupt came before
-    ``fit`` returned one). Other ``fit`` keywords (``transform=``, ``validation=``) pass
-    through.
+    ``fit`` returned one). If training diverges, the parameters are those after the last good
+    batch: this says so, records the error in ``args.diverged`` (``run`` ends the demo with it,
+    status 2, after the figures) and returns the history of the epochs completed. Other ``fit``
+    keywords (``transform=``, ``validation=``) pass through.
     """
-    from minae.parallel import SplitBatch, one_blas_thread
-    from minae.training import fit
+    from minae.parallel import one_blas_thread
+    from minae.training import TrainingDivergedError, fit
 
-    optimizer = lesson_optimizer() if optimizer is None else optimizer
+    optimizer = lesson_optimizer(args) if optimizer is None else optimizer
     threads = getattr(args, "threads", 1)
-    trained = SplitBatch(model, threads) if loss is not None and threads > 1 else model
+    trained = split_batches(model, threads, loss)
     cores = os.cpu_count() or 1
     if trained is not model:
         print(f"{what}: each batch split between {threads} threads (--threads 1: no split)")
@@ -231,13 +278,57 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     history = None
     t0 = time.perf_counter()
     with interruptible(what):
-        history = fit(trained, x, y, loss=loss, optimizer=optimizer,
-                      epochs=args.epochs if epochs is None else epochs,
-                      batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
+        try:
+            history = fit(trained, x, y, loss=loss, optimizer=optimizer,
+                          epochs=args.epochs if epochs is None else epochs,
+                          batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
+        except TrainingDivergedError as e:
+            args.diverged = f"{what} diverged: {one_line(e)}"
+            print(f"{what} diverged (epoch {e.epoch}, batch {e.batch}): drawing the figures "
+                  "from the last good weights")
+            history = e.history
         if history.interrupted:
             print(f"{what} interrupted: drawing the figures of the model as it is")
     print(f"{what}: {time.perf_counter() - t0:.1f} s")
     return history
+
+
+def run(lesson: Callable, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``lesson(args, parser)``, the demo's body; return its exit status.
+
+    Any error it raises that a user can cause (a bad file, too little memory, numbers that
+    went wrong) ends the demo with one line on stderr and status 2, no traceback; so does a
+    run that diverged (``args.diverged``), once its figures are drawn. 0 otherwise.
+    """
+    from minae.datasets import DatasetUnavailableError
+
+    args.diverged = None
+    try:
+        lesson(args, parser)
+    except MemoryError as e:
+        fail(parser, f"out of memory: {e}" if str(e) else "out of memory (try a smaller "
+             "--limit or --batch-size)")
+    except (ValueError, TypeError, OSError, FloatingPointError, DatasetUnavailableError) as e:
+        fail(parser, str(e) or type(e).__name__)
+    if args.diverged:
+        fail(parser, args.diverged)
+    return 0
+
+
+def load_weights(model, path: str, parser: argparse.ArgumentParser):
+    """``serialization.load(model, path)``; a file that is missing, corrupt or does not fit the
+    model ends the demo with one line (``--weights PATH: ...``) and status 2."""
+    from minae import serialization
+
+    try:
+        serialization.load(model, path)
+    except (OSError, ValueError) as e:
+        lines = one_line(e).split("; ")
+        detail = lines[0] if len(lines) < 4 else \
+            f"{'; '.join(lines[:3])}; and {len(lines) - 3} more"
+        parser.error(f"--weights {path!r}: {detail}")
+    print(f"loaded {path}")
+    return model
 
 
 @contextlib.contextmanager
