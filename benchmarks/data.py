@@ -1,6 +1,6 @@
 """The data figures the README quotes: synthetic digits against MNIST, and upsampling baselines.
 
-    python benchmarks/data.py --data-dir DIR [--gallery docs/gallery] [--json PATH]
+    python benchmarks/data.py --data-dir DIR [--gallery docs/gallery] [--json PATH] [--quick]
 
 ``DIR`` must hold MNIST's test files (``t10k-images-idx3-ubyte[.gz]``, ``t10k-labels-...``);
 only the 10,000 test images are used. It prints
@@ -11,6 +11,8 @@ only the 10,000 test images are used. It prints
 2. the PSNR of nearest / bilinear / bicubic upsampling of 2x2 and 4x4 average-pooled test
    images, with ``scipy.ndimage.zoom``'s ``grid_mode=True`` (what minae uses) and ``False``.
 
+``--quick`` times ``make_digits`` on 1,000 and 2,000 images instead of 10,000 and 60,000 and
+uses the first 2,000 MNIST test images (a functional check, not the README's figures).
 ``--gallery DIR`` also writes ``DIR/synthetic_digits.png``, 20 synthetic digits of each class.
 """
 
@@ -23,7 +25,7 @@ import time
 import numpy as np
 
 from minae import plotting
-from minae.datasets import load_mnist, make_digits, to_float_images
+from minae.data import load_mnist, make_digits, to_float_images
 from minae.metrics import psnr
 from minae.transforms import downsample, upsample
 
@@ -52,30 +54,35 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", required=True, help="folder with MNIST's t10k files")
     parser.add_argument("--gallery", help="write synthetic_digits.png into this folder")
     parser.add_argument("--json", help="also write the figures as JSON to this path")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a functional check")
     args = parser.parse_args(argv)
     mnist, mnist_labels = load_mnist("test", data_dir=args.data_dir, download=False)
+    sizes, n_syn = ((1_000, 2_000), 2_000) if args.quick else ((10_000, 60_000), 10_000)
+    mnist, mnist_labels = mnist[:n_syn], mnist_labels[:n_syn]
     out: dict = {}
 
     t = time.perf_counter()
     make_digits(10)  # builds the glyph outlines once
     print(f"first call (fonts, 10 images): {time.perf_counter() - t:.2f} s")
-    for n in (10_000, 60_000):
+    for n in sizes:
         t = time.perf_counter()
         make_digits(n, seed=0)
         out[f"make_digits_{n}_s"] = time.perf_counter() - t
         print(f"make_digits({n}): {out[f'make_digits_{n}_s']:.2f} s")
 
-    syn, syn_labels = make_digits(10_000, seed=0)
+    syn, syn_labels = make_digits(n_syn, seed=0)
     for name, images in (("synthetic (seed 0)", syn), ("MNIST test", mnist)):
         s = out[name] = image_stats(images)
         print(f"{name:<19} mean {s['mean']:.3f}  nonzero {s['nonzero']:.3f}  >=250 "
               f"{s['saturated']:.3f}  centre-of-mass offset {s['centre_offset_px']:.2f} px")
     s1, l1 = make_digits(2000, seed=1)
+    half = n_syn // 2
     cases = {
         "2000 seed-0 -> 2000 seed-1 synthetic": (syn[:2000], syn_labels[:2000], s1, l1),
-        "MNIST test[:5000] -> test[5000:7000]": (mnist[:5000], mnist_labels[:5000],
-                                                 mnist[5000:7000], mnist_labels[5000:7000]),
-        "10000 synthetic -> MNIST test": (syn, syn_labels, mnist, mnist_labels),
+        f"MNIST test[:{half}] -> test[{half}:{half + n_syn // 5}]": (
+            mnist[:half], mnist_labels[:half], mnist[half:half + n_syn // 5],
+            mnist_labels[half:half + n_syn // 5]),
+        f"{n_syn} synthetic -> MNIST test": (syn, syn_labels, mnist, mnist_labels),
     }
     for name, case in cases.items():
         out[f"ncm {name}"] = nearest_class_mean(*case)
