@@ -53,11 +53,14 @@ fresh unseeded one), ``dtype=`` (float32 for training, float64 for gradient chec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from minae.initializers import float_dtype
 from minae.layers.activations import ReLU, sigmoid
 from minae.layers.base import Container, Layer
-from minae.layers.checks import as_float_array, check_finite
+from minae.layers.checks import as_float_array, check_finite, check_positive_int, check_rng
 from minae.layers.conv import Conv2D
 from minae.layers.conv_transpose import ConvTranspose2D
 from minae.layers.dense import Dense
@@ -78,7 +81,13 @@ class AutoEncoder(Container):
     ----------
     encoder, decoder : Layer
         Usually ``Sequential``. The decoder must end in logits (no sigmoid); see the module
-        docstring for why.
+        docstring for why. A ``Sequential`` part gets ``check_input = False``: the model
+        checks its input once, at its own boundary.
+    input_shape : tuple of int, optional
+        One example's shape, e.g. ``(1, 28, 28)`` (every builder passes it). With it,
+        ``forward`` and ``encode`` refuse inputs of another shape (a 32x32 image would
+        otherwise come out as something else, or fail deep inside a layer), and ``decode``
+        refuses codes of another shape than the encoder's. ``None`` skips those checks.
 
     Shapes
     ------
@@ -91,18 +100,23 @@ class AutoEncoder(Container):
     forward(x) / backward(dlogits)
         Training: keeps the caches backward needs (``self.code`` is the last code).
     encode(x), decode(z), reconstruct(x), generate(z)
-        Inference helpers: eval mode, in chunks of ``batch_size`` images, returning new arrays.
+        Inference helpers: eval mode, in chunks of ``batch_size`` images, returning new arrays
+        (of ``N = 0`` images too: ``encode`` of ``(0, 1, 28, 28)`` is ``(0, 8, 4, 4)``).
         ``decode`` gives logits; ``reconstruct`` and ``generate`` give images in [0, 1]. They
         overwrite the layers' caches, so do not call them between ``forward`` and ``backward``.
     """
 
-    def __init__(self, encoder: Layer, decoder: Layer) -> None:
+    def __init__(self, encoder: Layer, decoder: Layer, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__()
         for name, part in (("encoder", encoder), ("decoder", decoder)):
             if not isinstance(part, Layer):
                 raise TypeError(f"AutoEncoder {name} must be a Layer; got {type(part).__name__}")
+            if isinstance(part, Sequential):
+                part.check_input = False  # checked once, here, at the model's boundary
         self.encoder = encoder
         self.decoder = decoder
+        self.input_shape = None if input_shape is None else _shape(input_shape, "input_shape")
         self.code = None
 
     def children(self) -> list[tuple[str, Layer]]:
@@ -115,11 +129,29 @@ class AutoEncoder(Container):
             return p.dtype
         return np.dtype(np.float32)
 
+    @property
+    def code_shape(self) -> tuple[int, ...] | None:
+        """One example's code shape (``(8, 4, 4)``), found by encoding one blank input; None
+        without ``input_shape``. Like ``encode``, it overwrites the layers' caches."""
+        if self.input_shape is None:
+            return None
+        return self._one_shape(self.encoder, self.input_shape)
+
+    # -- the boundary ---------------------------------------------------------------------
+    def _check(self, x, name: str, expected: tuple[int, ...] | None, what: str) -> np.ndarray:
+        """``x`` as a float array of the model's dtype, finite, of shape ``(N, *expected)``."""
+        x = as_float_array(x, name, self.dtype)
+        check_finite(x, name)
+        if expected is not None and x.shape[1:] != expected:
+            want = "(N, " + ", ".join(str(s) for s in expected) + ")"
+            raise ValueError(f"{name} must be {what} {want}, the shape this model was built "
+                             f"for; got {x.shape}. Resize the data, or build a model for it")
+        return x
+
     # -- training -------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """``x -> logits``; the model boundary, so it checks for NaN/inf once here."""
-        x = as_float_array(x, "AutoEncoder input", self.dtype)
-        check_finite(x, "AutoEncoder input")
+        """``x -> logits``; the model boundary, so it checks dtype, NaN/inf and shape here."""
+        x = self._check(x, "AutoEncoder input", self.input_shape, "images")
         self.code = self.encoder.forward(x)
         return self.decoder.forward(self.code)
 
@@ -129,9 +161,13 @@ class AutoEncoder(Container):
         return self.encoder.backward(dz)
 
     # -- inference ------------------------------------------------------------------------
-    def _chunked(self, layer: Layer, x: np.ndarray, batch_size: int, name: str) -> np.ndarray:
-        x = as_float_array(x, name, self.dtype)
-        check_finite(x, name)
+    def _eval_forward(self, layer: Layer, x: np.ndarray, batch_size: int) -> np.ndarray:
+        """``layer.forward`` in eval mode over chunks of ``x`` (checked), mode restored.
+
+        Zero images give zero outputs of the right shape (found from one blank image)."""
+        batch_size = check_positive_int(batch_size, "batch_size")
+        if len(x) == 0:
+            return np.zeros((0,) + self._one_shape(layer, x.shape[1:]), self.dtype)
         was_training = self.training
         self.eval()
         try:
@@ -139,15 +175,28 @@ class AutoEncoder(Container):
         finally:
             if was_training:
                 self.train()
-        return np.concatenate(outs) if outs else np.zeros((0,), self.dtype)
+        return np.concatenate(outs)
+
+    def _one_shape(self, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output shape of ``layer`` for one example of ``shape`` (one blank forward)."""
+        blank = np.zeros((1,) + tuple(shape), self.dtype)
+        was_training = self.training
+        self.eval()
+        try:
+            return layer.forward(blank).shape[1:]
+        finally:
+            if was_training:
+                self.train()
 
     def encode(self, x: np.ndarray, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """The codes ``z = encoder(x)``, e.g. ``(N, 1, 28, 28) -> (N, 8, 4, 4)``."""
-        return self._chunked(self.encoder, x, batch_size, "AutoEncoder.encode input")
+        x = self._check(x, "AutoEncoder.encode input", self.input_shape, "images")
+        return self._eval_forward(self.encoder, x, batch_size)
 
     def decode(self, z: np.ndarray, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """The decoder's *logits* for codes ``z``; apply ``sigmoid`` (or use ``generate``)."""
-        return self._chunked(self.decoder, z, batch_size, "AutoEncoder.decode input")
+        z = self._check(z, "AutoEncoder.decode input", self.code_shape, "codes")
+        return self._eval_forward(self.decoder, z, batch_size)
 
     def generate(self, z: np.ndarray, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """Images in [0, 1] decoded from codes: ``sigmoid(decode(z))``."""
@@ -157,29 +206,45 @@ class AutoEncoder(Container):
         """Images in [0, 1]: ``sigmoid(decoder(encoder(x)))``."""
         return self.generate(self.encode(x, batch_size), batch_size)
 
-    def summary(self, input_shape: tuple[int, ...], *, print_fn=print) -> str:
-        """Print (and return) the encoder's and the decoder's layer tables and the code shape.
+    def summary(self, input_shape: tuple[int, ...] | None = None, *,
+                print_fn: Callable[[str], object] | None = print) -> str | None:
+        """The encoder's and the decoder's layer tables and the code shape.
 
-        ``input_shape`` is one example's shape without the batch axis, e.g. ``(1, 28, 28)``.
+        ``input_shape`` is one example's shape without the batch axis, e.g. ``(1, 28, 28)``
+        (default: the model's ``input_shape``). As ``Sequential.summary``: ``print_fn=print``
+        prints and returns None (shown once in a notebook cell); ``print_fn=None`` returns the
+        text.
         """
+        shape = self.input_shape if input_shape is None else _shape(input_shape, "input_shape")
+        if shape is None:
+            raise ValueError("AutoEncoder.summary needs input_shape (one example's shape, "
+                             "e.g. (1, 28, 28)): this model was built without one")
         lines = []
-        shape = tuple(input_shape)
         shapes = {}
         for name, part in self.children():
             if isinstance(part, Sequential):
                 lines += [f"{name}:", part.summary(shape, print_fn=None)]
-            shape = self._chunked(part, np.zeros((1,) + shape, self.dtype), 1, name).shape[1:]
+            shape = self._one_shape(part, shape)
             shapes[name] = shape
         lines.append(f"code shape {shapes['encoder']}; parameters: encoder "
                      f"{self.encoder.num_parameters():,} + decoder "
                      f"{self.decoder.num_parameters():,} = {self.num_parameters():,}")
         text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
 
     def __repr__(self) -> str:
         return f"AutoEncoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
+
+
+def _shape(shape, name: str) -> tuple[int, ...]:
+    """``shape`` as a tuple of positive ints (one example's shape); else TypeError or ValueError."""
+    if isinstance(shape, (int, np.integer)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{name} must be a tuple of positive integers such as (1, 28, 28); "
+                        f"got {shape!r}")
+    return tuple(check_positive_int(s, f"{name}[{i}]") for i, s in enumerate(shape))
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,8 +254,9 @@ def _kw(rng, dtype, init) -> dict:
     return {"rng": rng, "dtype": dtype, "init": init}
 
 
-def _rng(rng):
-    return np.random.default_rng() if rng is None else rng
+def _start(builder: str, rng, dtype) -> tuple[np.random.Generator, np.dtype]:
+    """Every builder's first line: ``rng`` a Generator (or None: a fresh one), ``dtype`` a float."""
+    return check_rng(rng, builder), float_dtype(dtype, f"{builder} dtype")
 
 
 def _check_pooling(pooling: str) -> None:
@@ -216,7 +282,8 @@ def lesson_decoder(*, rng=None, dtype=np.float32, init="glorot_uniform") -> Sequ
 
     The one unpadded convolution is how 4 -> 8 -> 16 gets to 28 and not 32.
     """
-    kw = _kw(_rng(rng), dtype, init)
+    rng, dtype = _start("lesson_decoder", rng, dtype)
+    kw = _kw(rng, dtype, init)
     return Sequential(
         Conv2D(8, 8, 3, padding="same", **kw), ReLU(), Upsample2D(2),
         Conv2D(8, 8, 3, padding="same", **kw), ReLU(), Upsample2D(2),
@@ -235,9 +302,10 @@ def lesson_encoder(pools: int = 3, pooling: str = "keras", *, rng=None, dtype=np
     smaller (14x14, 7x7) use 2 or 1.
     """
     _check_pooling(pooling)
-    if pools not in (1, 2, 3):
+    if isinstance(pools, bool) or pools not in (1, 2, 3):
         raise ValueError(f"lesson_encoder pools must be 1, 2 or 3; got {pools!r}")
-    kw = _kw(_rng(rng), dtype, init)
+    rng, dtype = _start("lesson_encoder", rng, dtype)
+    kw = _kw(rng, dtype, init)
     convs = [(1, 16), (16, 8), (8, 8)]
     layers: list[Layer] = []
     for i, (cin, cout) in enumerate(convs):
@@ -272,10 +340,10 @@ def conv_autoencoder(pooling: str = "keras", *, rng=None, dtype=np.float32,
     rng, dtype, init
         See the module docstring.
     """
-    rng = _rng(rng)
+    rng, dtype = _start("conv_autoencoder", rng, dtype)
     enc = lesson_encoder(3, pooling, rng=rng, dtype=dtype, init=init)
     dec = lesson_decoder(rng=rng, dtype=dtype, init=init)
-    return AutoEncoder(enc, dec)
+    return AutoEncoder(enc, dec, input_shape=(1, 28, 28))
 
 
 def _check_factor(factor) -> int:
@@ -298,11 +366,11 @@ def super_resolution_autoencoder(factor: int = 2, pooling: str = "keras", *, rng
     ``super_resolution_network`` is the fix.
     """
     factor = _check_factor(factor)
-    rng = _rng(rng)
+    rng, dtype = _start("super_resolution_autoencoder", rng, dtype)
     pools = {2: 2, 4: 1}[factor]
     enc = lesson_encoder(pools, pooling, rng=rng, dtype=dtype, init=init)
     dec = lesson_decoder(rng=rng, dtype=dtype, init=init)
-    return AutoEncoder(enc, dec)
+    return AutoEncoder(enc, dec, input_shape=(1, 28 // factor, 28 // factor))
 
 
 def super_resolution_network(factor: int = 2, width: int = 32, *, rng=None, dtype=np.float32,
@@ -329,9 +397,9 @@ def super_resolution_network(factor: int = 2, width: int = 32, *, rng=None, dtyp
         Channels of the low-resolution convolutions (32: 27,169 parameters at factor 2).
     """
     factor = _check_factor(factor)
-    rng = _rng(rng)
+    rng, dtype = _start("super_resolution_network", rng, dtype)
     kw = _kw(rng, dtype, init)
-    w = int(width)
+    w = check_positive_int(width, "super_resolution_network width")
     if w < 2:
         raise ValueError(f"super_resolution_network width must be >= 2; got {width!r}")
     enc = Sequential(
@@ -345,7 +413,7 @@ def super_resolution_network(factor: int = 2, width: int = 32, *, rng=None, dtyp
         layers += [ConvTranspose2D(c, max(c // 2, 8), 4, stride=2, padding=1, **kw), ReLU()]
         c = max(c // 2, 8)
     layers.append(Conv2D(c, 1, 3, padding="same", **kw))
-    return AutoEncoder(enc, Sequential(*layers))
+    return AutoEncoder(enc, Sequential(*layers), input_shape=(1, 28 // factor, 28 // factor))
 
 
 def dense_autoencoder(latent: int = 32, hidden: tuple[int, ...] = (), *,
@@ -373,11 +441,16 @@ def dense_autoencoder(latent: int = 32, hidden: tuple[int, ...] = (), *,
     """
     if code_activation not in (None, "relu"):
         raise ValueError(f"code_activation must be None or 'relu'; got {code_activation!r}")
-    rng = _rng(rng)
+    rng, dtype = _start("dense_autoencoder", rng, dtype)
     kw = _kw(rng, dtype, init)
-    latent = int(latent)
+    latent = check_positive_int(latent, "dense_autoencoder latent")
+    if isinstance(hidden, (int, np.integer)):
+        raise TypeError(f"dense_autoencoder hidden must be a tuple of widths, e.g. (128, 64) "
+                        f"or (); got {hidden!r}")
+    widths = [check_positive_int(h, f"dense_autoencoder hidden[{i}]") for i, h in enumerate(hidden)]
+    input_shape = _shape(input_shape, "dense_autoencoder input_shape")
     d = int(np.prod(input_shape))
-    sizes = [d, *[int(h) for h in hidden], latent]
+    sizes = [d, *widths, latent]
     enc: list[Layer] = [Flatten()]
     for i in range(len(sizes) - 1):
         enc.append(Dense(sizes[i], sizes[i + 1], **kw))
@@ -389,8 +462,8 @@ def dense_autoencoder(latent: int = 32, hidden: tuple[int, ...] = (), *,
         dec.append(Dense(back[i], back[i + 1], **kw))
         if i < len(back) - 2:
             dec.append(ReLU())
-    dec.append(Reshape(tuple(input_shape)))
-    return AutoEncoder(Sequential(*enc), Sequential(*dec))
+    dec.append(Reshape(input_shape))
+    return AutoEncoder(Sequential(*enc), Sequential(*dec), input_shape=input_shape)
 
 
 def deep_autoencoder(latent: int = 32, *, code_activation: str | None = None, rng=None,
@@ -411,13 +484,14 @@ def conv_dense_autoencoder(latent: int = 2, pooling: str = "keras", *, rng=None,
 
     With ``latent=2`` each image becomes a point in the plane, to scatter by label.
     """
-    rng = _rng(rng)
+    rng, dtype = _start("conv_dense_autoencoder", rng, dtype)
     kw = _kw(rng, dtype, init)
+    latent = check_positive_int(latent, "conv_dense_autoencoder latent")
     enc = lesson_encoder(3, pooling, rng=rng, dtype=dtype, init=init)
-    enc.layers += [Flatten(), Dense(128, int(latent), **kw)]
+    enc.layers += [Flatten(), Dense(128, latent, **kw)]
     dec = lesson_decoder(rng=rng, dtype=dtype, init=init)
-    dec.layers[:0] = [Dense(int(latent), 128, **kw), ReLU(), Reshape((8, 4, 4))]
-    return AutoEncoder(enc, dec)
+    dec.layers[:0] = [Dense(latent, 128, **kw), ReLU(), Reshape((8, 4, 4))]
+    return AutoEncoder(enc, dec, input_shape=(1, 28, 28))
 
 
 BUILDERS = {

@@ -152,9 +152,13 @@ def test_train_eval_propagates_and_summary(capsys):
     assert not drop.training
     model.train()
     assert drop.training
-    text = model.summary((4,))
-    assert "total parameters: 23" in text and drop.training  # mode restored
-    assert "Dense(4, 3)" in capsys.readouterr().out
+    assert model.summary((4,)) is None  # printed, not returned: a notebook shows it once
+    out = capsys.readouterr().out
+    assert "Dense(4, 3)" in out and "total parameters: 23" in out and drop.training
+    text = model.summary((4,), print_fn=None)  # the text, printed by nobody
+    assert capsys.readouterr().out == "" and text + "\n" == out
+    lines = []
+    assert model.summary((4,), print_fn=lines.append) is None and lines == [text]
     with pytest.raises(TypeError, match="Sequential argument 1"):
         Sequential(Dense(2, 2), "relu")
 

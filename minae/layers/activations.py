@@ -16,7 +16,10 @@ Softplus        ``log(1 + exp(x))``              ``dy * sigmoid(x)``
 At ``x = 0`` ReLU has no derivative; minae (like every framework) uses 0 there. Gradient
 checks keep inputs away from 0 for that reason.
 
-These layers have no parameters and keep the input's float dtype.
+These layers have no parameters and keep the input's float dtype. Each backward first checks
+that a forward pass ran (``check_forward_done``) and that ``dy`` has exactly the output's shape
+(``check_upstream``: a ``dy`` of ``(1, 3)`` for an output ``(2, 3)`` would broadcast into a
+silently wrong gradient, so it raises instead).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array
+from minae.layers.checks import as_float_array, check_forward_done, check_upstream
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -47,6 +50,10 @@ def softplus(x: np.ndarray) -> np.ndarray:
 class ReLU(Layer):
     """``y = max(x, 0)``; ``dx = dy * (x > 0)``. Shapes: any, ``y`` like ``x``."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.mask = None  # (x > 0) of the last forward pass
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "ReLU input")
         # EXERCISE relu: return y = max(x, 0), keeping on self what backward will need
@@ -55,6 +62,8 @@ class ReLU(Layer):
         # END EXERCISE
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        check_forward_done(self.mask, "ReLU")
+        dy = check_upstream(dy, self.mask.shape, "ReLU")
         # EXERCISE relu: return dx = dL/dx from dy and what forward kept
         return dy * self.mask
         # END EXERCISE
@@ -68,6 +77,7 @@ class LeakyReLU(Layer):
         if not np.isfinite(negative_slope) or negative_slope < 0:
             raise ValueError(f"LeakyReLU negative_slope must be >= 0; got {negative_slope}")
         self.negative_slope = float(negative_slope)
+        self.slope = None  # f'(x) of the last forward pass: 1 or negative_slope
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "LeakyReLU input")
@@ -75,7 +85,8 @@ class LeakyReLU(Layer):
         return x * self.slope
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        return dy * self.slope
+        check_forward_done(self.slope, "LeakyReLU")
+        return check_upstream(dy, self.slope.shape, "LeakyReLU") * self.slope
 
     def __repr__(self) -> str:
         return f"LeakyReLU({self.negative_slope})"
@@ -84,11 +95,17 @@ class LeakyReLU(Layer):
 class Sigmoid(Layer):
     """``y = 1 / (1 + exp(-x))``; ``dx = dy * y * (1 - y)``. Shapes: any."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.y = None  # the output of the last forward pass
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = sigmoid(as_float_array(x, "Sigmoid input"))
         return self.y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        check_forward_done(self.y, "Sigmoid")
+        dy = check_upstream(dy, self.y.shape, "Sigmoid")
         # EXERCISE sigmoid: return dx = dL/dx from dy and what forward kept (self.y)
         return dy * self.y * (1.0 - self.y)
         # END EXERCISE
@@ -97,20 +114,30 @@ class Sigmoid(Layer):
 class Tanh(Layer):
     """``y = tanh(x)``; ``dx = dy * (1 - y**2)``. Shapes: any."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.y = None  # the output of the last forward pass
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = np.tanh(as_float_array(x, "Tanh input"))
         return self.y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        return dy * (1.0 - self.y**2)
+        check_forward_done(self.y, "Tanh")
+        return check_upstream(dy, self.y.shape, "Tanh") * (1.0 - self.y**2)
 
 
 class Softplus(Layer):
     """``y = log(1 + exp(x))``; ``dx = dy * sigmoid(x)``. Shapes: any."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.x = None  # the input of the last forward pass
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = as_float_array(x, "Softplus input")
         return softplus(self.x)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        return dy * sigmoid(self.x)
+        check_forward_done(self.x, "Softplus")
+        return check_upstream(dy, self.x.shape, "Softplus") * sigmoid(self.x)

@@ -32,6 +32,12 @@ By the chain rule, each is a sum over every ``y[n, j]`` that the variable touche
 
 A handy check: each gradient has the shape of the thing it is the gradient of, and there is
 only one way to multiply the available matrices to get that shape.
+
+Refused at once, with a message naming the argument: sizes that are not positive integers
+(``Dense(3.0, 2)``), a ``dtype`` that is not a float, an ``rng`` that is not a
+``np.random.Generator``, weights that would need more than a terabyte (``Dense(10**6, 10**6)``),
+``backward`` before ``forward``, and a ``dy`` whose shape is not exactly ``y``'s (the gradients
+are left as they were).
 """
 
 from __future__ import annotations
@@ -40,7 +46,14 @@ import numpy as np
 
 from minae import initializers
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array, check_positive_int
+from minae.layers.checks import (
+    allocate,
+    as_float_array,
+    check_forward_done,
+    check_positive_int,
+    check_rng,
+    check_upstream,
+)
 
 
 class Dense(Layer):
@@ -67,12 +80,16 @@ class Dense(Layer):
         super().__init__()
         self.in_features = check_positive_int(in_features, "Dense in_features")
         self.out_features = check_positive_int(out_features, "Dense out_features")
-        self.dtype = np.dtype(dtype)
-        self.params["W"] = initializers.weights(
-            init, (in_features, out_features), in_features, out_features, rng, self.dtype)
-        self.params["b"] = initializers.bias(init, out_features, in_features, rng, self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.x = None
+        self.dtype = initializers.float_dtype(dtype, "Dense dtype")
+        rng = check_rng(rng, "Dense")
+        d_in, d_out = self.in_features, self.out_features
+        self.params["W"] = initializers.weights(init, (d_in, d_out), d_in, d_out, rng,
+                                                self.dtype, what=f"{self!r} weights W")
+        self.params["b"] = initializers.bias(init, d_out, d_in, rng, self.dtype,
+                                             what=f"{self!r} bias b")
+        self.grads = {k: allocate(v.shape, v.dtype, f"{self!r} gradient d{k}")
+                      for k, v in self.params.items()}
+        self.x = None  # the input of the last forward pass (None: no forward yet)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "Dense input", self.dtype)
@@ -84,6 +101,8 @@ class Dense(Layer):
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        check_forward_done(self.x, "Dense")
+        dy = check_upstream(dy, (len(self.x), self.out_features), "Dense", self.dtype)
         # EXERCISE dense: set self.grads["W"] and self.grads["b"], then return dx
         self.grads["W"] = self.x.T @ dy        # (D_in, N) @ (N, D_out)
         self.grads["b"] = dy.sum(axis=0)       # one bias, used by every example
