@@ -1,5 +1,4 @@
-"""load_dataset and Dataset: local copies, the fallback line, arguments, to_float_images.
-"""
+"""load_dataset and Dataset: local copies, the fallback line, arguments, to_float_images."""
 
 import io
 

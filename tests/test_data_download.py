@@ -1,5 +1,4 @@
-"""Downloads from a local server: success, progress, checksums, dropped connections, mirrors.
-"""
+"""Downloads from a local server: success, progress, checksums, dropped connections, mirrors."""
 
 import io
 import socket

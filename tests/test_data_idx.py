@@ -1,5 +1,4 @@
-"""The IDX codec: round trips, the bytes of the format, gzip by magic bytes, corrupt files.
-"""
+"""The IDX codec: round trips, the bytes of the format, gzip by magic bytes, corrupt files."""
 
 import gzip
 import tempfile
@@ -12,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minae.data import read_idx, write_idx
+from minae.data.idx import CHUNK_BYTES
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +113,20 @@ def test_corrupt_idx_files_raise_value_error_naming_the_file(tmp_path, case):
         read_idx(path)
     assert str(path) in str(info.value)
     assert what in str(info.value)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_payloads_larger_than_one_read_chunk_round_trip(tmp_path, gz):
+    """The payload is read CHUNK_BYTES at a time: a file of several chunks reads back whole."""
+    array = random_array(np.float64, (3, CHUNK_BYTES // 8 + 7), 5)  # 3 chunks and a bit
+    path = tmp_path / ("big.idx.gz" if gz else "big.idx")
+    write_idx(path, array)
+    np.testing.assert_array_equal(read_idx(path), array)
+
+
+def test_a_gzip_file_of_several_members_is_read_as_one_stream(tmp_path):
+    """gzip allows concatenated members (``cat a.gz b.gz``); IDX reads their concatenation."""
+    data = idx_bytes(random_array(np.int16, (6, 7), 2))
+    path = tmp_path / "two-members.gz"
+    path.write_bytes(gzip.compress(data[:20]) + gzip.compress(data[20:]))
+    np.testing.assert_array_equal(read_idx(path), random_array(np.int16, (6, 7), 2))

@@ -1,5 +1,4 @@
-"""The MNIST / Fashion-MNIST loaders: what they return, what they check, what they say offline.
-"""
+"""The MNIST / Fashion-MNIST loaders: what they return, what they check, what they say offline."""
 
 import io
 import time

@@ -1,5 +1,4 @@
-"""The folder search: its order, what counts as a copy, broken copies skipped.
-"""
+"""The folder search: its order, what counts as a copy, broken copies skipped."""
 
 from pathlib import Path
 

@@ -1,5 +1,4 @@
-"""Synthetic digits: shapes, determinism, balance, MNIST-like statistics, arguments.
-"""
+"""Synthetic digits: shapes, determinism, balance, MNIST-like statistics, arguments."""
 
 import numpy as np
 import pytest
