@@ -46,6 +46,7 @@ from minae.adversarial import (
     CHANCE_D_LOSS,
     CHANCE_G_LOSS,
     PRIORS,
+    AAEHistory,
     aae_optimizers,
     dense_aae,
     discriminator_accuracy,
@@ -182,12 +183,13 @@ def lesson(args, parser) -> None:
         opts.discriminator.lr = opts.generator.lr = 0.0
     y_train = train.labels if use_labels else None
     t0 = time.perf_counter()
-    history = None
-    with demo.interruptible("training"):
-        history = train_aae(model, train.images, y_train, optimizers=opts, epochs=args.epochs,
-                            batch_size=args.batch_size, rng=np.random.default_rng(args.seed))
+    history = AAEHistory()  # filled as it trains: kept if it is interrupted or diverges
+    with demo.interruptible("training"), demo.diverges_gracefully(args):
+        train_aae(model, train.images, y_train, optimizers=opts, epochs=args.epochs,
+                  batch_size=args.batch_size, rng=np.random.default_rng(args.seed),
+                  history=history)
     print(f"training: {time.perf_counter() - t0:.1f} s")
-    if history is None or not history.steps["d_loss"]:
+    if not history.steps["d_loss"] and not args.diverged:  # a Ctrl-C before the first step
         print("no training step finished; nothing to report")
         return
 
@@ -214,10 +216,11 @@ def lesson(args, parser) -> None:
           f"({np.sqrt(prior.cov[0, 0]):.2f}, {np.sqrt(prior.cov[1, 1]):.2f})")
     print(f"discriminator accuracy on test codes vs fresh prior samples: {acc:.3f} "
           "(0.5: it cannot tell them apart)")
-    last = {k: v[-1] for k, v in history.epochs.items()}
-    print(f"last epoch: D loss {last['d_loss']:.3f}, G loss {last['g_loss']:.3f} (a "
-          f"discriminator stuck at 1/2 gives {CHANCE_D_LOSS:.3f} and {CHANCE_G_LOSS:.3f}), "
-          f"D accuracy {last['d_accuracy']:.3f}")
+    if history.epochs["d_loss"]:  # none after a stop during the first epoch
+        last = {k: v[-1] for k, v in history.epochs.items()}
+        print(f"last epoch: D loss {last['d_loss']:.3f}, G loss {last['g_loss']:.3f} (a "
+              f"discriminator stuck at 1/2 gives {CHANCE_D_LOSS:.3f} and {CHANCE_G_LOSS:.3f}), "
+              f"D accuracy {last['d_accuracy']:.3f}")
 
     # -- figures ---------------------------------------------------------------------------
     tag = (args.prior + ("-unlabelled" if args.no_labels else "")
@@ -237,9 +240,10 @@ def lesson(args, parser) -> None:
         title=f"{what}, {args.prior} prior{label_note}\n{test.name} test codes: MMD^2 to the "
               f"prior {mmd_1:.3f} (at the start {mmd_0:.3f})"), args, f"aae_codes_{tag}.png")
     steps_per_epoch = -(-len(train.images) // args.batch_size)
-    demo.save(training_figure(history, steps_per_epoch,
-                              f"{what}: the adversarial game, {args.prior} prior{label_note}"),
-              args, f"aae_training_{tag}.png")
+    if history.steps["d_loss"]:
+        demo.save(training_figure(history, steps_per_epoch,
+                                  f"{what}: the adversarial game, {args.prior} prior{label_note}"),
+                  args, f"aae_training_{tag}.png")
     if args.prior == "mixture":
         k = np.repeat(np.arange(prior.n_components), 10)
         images = model.generate(prior.sample(len(k), rng, k).astype(np.float32))

@@ -61,6 +61,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -263,7 +264,7 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     keywords (``transform=``, ``validation=``) pass through.
     """
     from minae.parallel import one_blas_thread
-    from minae.training import TrainingDivergedError, fit
+    from minae.training import fit
 
     optimizer = lesson_optimizer(args) if optimizer is None else optimizer
     threads = getattr(args, "threads", 1)
@@ -277,18 +278,14 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
               f"lets it split each batch between the {cores} cores, about 1.5x faster")
     history = None
     t0 = time.perf_counter()
-    with interruptible(what):
-        try:
-            history = fit(trained, x, y, loss=loss, optimizer=optimizer,
-                          epochs=args.epochs if epochs is None else epochs,
-                          batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
-        except TrainingDivergedError as e:
-            args.diverged = f"{what} diverged: {one_line(e)}"
-            print(f"{what} diverged (epoch {e.epoch}, batch {e.batch}): drawing the figures "
-                  "from the last good weights")
-            history = e.history
+    with interruptible(what), diverges_gracefully(args, what) as run:
+        history = fit(trained, x, y, loss=loss, optimizer=optimizer,
+                      epochs=args.epochs if epochs is None else epochs,
+                      batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
         if history.interrupted:
             print(f"{what} interrupted: drawing the figures of the model as it is")
+    if run.history is not None:  # diverged: the epochs completed
+        history = run.history
     print(f"{what}: {time.perf_counter() - t0:.1f} s")
     return history
 
@@ -298,21 +295,34 @@ def run(lesson: Callable, args: argparse.Namespace, parser: argparse.ArgumentPar
 
     Any error it raises that a user can cause (a bad file, too little memory, numbers that
     went wrong) ends the demo with one line on stderr and status 2, no traceback; so does a
-    run that diverged (``args.diverged``), once its figures are drawn. 0 otherwise.
+    run that diverged (``args.diverged``), once its figures are drawn. 0 otherwise. NumPy's
+    floating-point ``RuntimeWarning``s are silenced meanwhile: the guard in ``fit`` reports
+    non-finite numbers, once.
     """
     from minae.datasets import DatasetUnavailableError
 
     args.diverged = None
     try:
-        lesson(args, parser)
+        # Overflow and NaN inside numpy (a diverging run, figures of its last good weights)
+        # are reported once, by the divergence guard, not as a warning per operation.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lesson(args, parser)
     except MemoryError as e:
-        fail(parser, f"out of memory: {e}" if str(e) else "out of memory (try a smaller "
-             "--limit or --batch-size)")
+        fail(parser, _after_divergence(args, f"out of memory: {e}" if str(e) else
+                                       "out of memory (try a smaller --limit or --batch-size)"))
     except (ValueError, TypeError, OSError, FloatingPointError, DatasetUnavailableError) as e:
-        fail(parser, str(e) or type(e).__name__)
+        fail(parser, _after_divergence(args, str(e) or type(e).__name__))
     if args.diverged:
-        fail(parser, args.diverged)
+        fail(parser, f"{args.diverged} The figures show the last good weights.")
     return 0
+
+
+def _after_divergence(args: argparse.Namespace, message: str) -> str:
+    """An error's message, after the divergence that came first (if one did)."""
+    if not getattr(args, "diverged", None):
+        return message
+    return f"{args.diverged} Drawing the figures from the last good weights then failed: {message}"
 
 
 def load_weights(model, path: str, parser: argparse.ArgumentParser):
@@ -329,6 +339,30 @@ def load_weights(model, path: str, parser: argparse.ArgumentParser):
         parser.error(f"--weights {path!r}: {detail}")
     print(f"loaded {path}")
     return model
+
+
+@contextlib.contextmanager
+def diverges_gracefully(args: argparse.Namespace, what: str = "training"):
+    """Run a block of training so that divergence ends the block, not the demo::
+
+        with demo.diverges_gracefully(args) as run:
+            ...train...
+        # run.history: the error's history if it diverged (else None); figures drawn here
+
+    On ``TrainingDivergedError`` (parameters: those after the last good batch) it prints one
+    line, keeps the message in ``args.diverged`` for ``run`` (which exits 2 with it once the
+    figures are drawn) and puts the error's history in ``run.history``.
+    """
+    from minae.training import TrainingDivergedError
+
+    outcome = argparse.Namespace(history=None)
+    try:
+        yield outcome
+    except TrainingDivergedError as e:
+        args.diverged = f"{what}: {one_line(e)}" if what != "training" else one_line(e)
+        print(f"{what} diverged (epoch {e.epoch}, batch {e.batch}): drawing the figures from the "
+              "last good weights")
+        outcome.history = e.history
 
 
 @contextlib.contextmanager

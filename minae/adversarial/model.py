@@ -29,6 +29,7 @@ written (minae's backward *replaces* gradients; nothing needs zeroing and nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,35 +193,45 @@ class AdversarialAutoencoder(Container):
         return value
 
     # -- the three phases: pass, then step exactly one parameter group -------------------
-    def reconstruction_step(self, x, optimizer, target=None) -> float:
+    # ``before_step(phase, value, group, optimizer)``, if given, runs between a phase's pass
+    # and its step: ``train_aae`` checks there that the loss and the gradients are finite.
+    def reconstruction_step(self, x, optimizer, target=None, *,
+                            before_step: Callable | None = None) -> float:
         """Phase 1: steps the encoder and the decoder. Returns ``L_rec``."""
         value = self.reconstruction_pass(x, target)
+        if before_step is not None:
+            before_step("reconstruction", value, self.autoencoder, optimizer)
         optimizer.step(self.autoencoder)
         return value
 
-    def discriminator_step(self, x, optimizer, *, rng: np.random.Generator,
-                           labels=None) -> tuple[float, float]:
+    def discriminator_step(self, x, optimizer, *, rng: np.random.Generator, labels=None,
+                           before_step: Callable | None = None) -> tuple[float, float]:
         """Phase 2: draws ``len(x)`` prior samples, steps the discriminator only.
         Returns ``(L_D, accuracy)``."""
         y = self._labels(labels, len(x))
         z_prior = self.prior.sample(len(x), rng, y)
         value, acc = self.discriminator_pass(x, z_prior, y)
+        if before_step is not None:
+            before_step("discriminator", value, self.discriminator, optimizer)
         optimizer.step(self.discriminator)
         return value, acc
 
-    def generator_step(self, x, optimizer, labels=None) -> float:
+    def generator_step(self, x, optimizer, labels=None, *,
+                       before_step: Callable | None = None) -> float:
         """Phase 3: steps the encoder only. Returns ``L_G``."""
         value = self.generator_pass(x, labels)
+        if before_step is not None:
+            before_step("generator", value, self.encoder, optimizer)
         optimizer.step(self.encoder)
         return value
 
     def train_step(self, x, optimizers: AAEOptimizers, *, rng: np.random.Generator,
-                   labels=None) -> dict[str, float]:
+                   labels=None, before_step: Callable | None = None) -> dict[str, float]:
         """All three phases on one mini-batch; returns the four numbers to log."""
-        rec = self.reconstruction_step(x, optimizers.reconstruction)
+        rec = self.reconstruction_step(x, optimizers.reconstruction, before_step=before_step)
         d_loss, d_acc = self.discriminator_step(x, optimizers.discriminator, rng=rng,
-                                                labels=labels)
-        g_loss = self.generator_step(x, optimizers.generator, labels)
+                                                labels=labels, before_step=before_step)
+        g_loss = self.generator_step(x, optimizers.generator, labels, before_step=before_step)
         return {"reconstruction": rec, "d_loss": d_loss, "g_loss": g_loss, "d_accuracy": d_acc}
 
     # -- inference: the AutoEncoder's helpers ----------------------------------------------

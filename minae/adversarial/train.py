@@ -11,6 +11,7 @@ import numpy as np
 from minae.adversarial.losses import CHANCE_D_LOSS, CHANCE_G_LOSS
 from minae.adversarial.model import AAEOptimizers, AdversarialAutoencoder
 from minae.optim import CosineLR
+from minae.training import guard
 from minae.training.batches import batches, num_batches
 
 
@@ -35,6 +36,11 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
     ``rng`` shuffles and draws the prior samples. Prints one line per epoch unless
     ``print_fn`` is None. Returns the history (per step and per epoch means).
 
+    Each phase checks its loss, learning rate and gradients are finite before it steps, and
+    raises ``minae.training.TrainingDivergedError`` (epoch, batch, what) otherwise: the
+    parameters are then those after the last good *phase* (a batch whose discriminator phase
+    diverged keeps its reconstruction update), and ``err.history`` is this history.
+
     ``anneal_to`` (default 0.1; ``None``: constant rates): every optimizer's learning rate
     falls along half a cosine, step by step, from its value at the start to ``anneal_to``
     times that value at the last step (and is restored afterwards): ``minae.optim.CosineLR``
@@ -54,7 +60,8 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
     model.train()
     phases = (optimizers.reconstruction, optimizers.discriminator, optimizers.generator)
     lr0 = [opt.lr for opt in phases]
-    last_step = max(1, int(epochs) * num_batches(len(x), int(batch_size), False) - 1)
+    n_batches = num_batches(len(x), int(batch_size), False)
+    last_step = max(1, int(epochs) * n_batches - 1)
     schedules = [CosineLR(lr, last_step, anneal_to * lr) for lr in lr0] \
         if anneal_to is not None else None
     step = 0
@@ -62,13 +69,15 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
     try:
         for epoch in range(int(epochs)):
             sums = {k: 0.0 for k in history.epochs}
-            count = 0
+            count = step_in_epoch = 0
             for batch in batches(data, batch_size, shuffle=True, rng=rng):
                 xb, yb = (batch[0], batch[1]) if use_labels else (batch[0], None)
                 if schedules is not None:
                     for opt, schedule in zip(phases, schedules, strict=True):
                         opt.lr = schedule(step)
-                logs = model.train_step(xb, optimizers, rng=rng, labels=yb)
+                check = finite_before_step((epoch + 1, step_in_epoch + 1, n_batches), history)
+                logs = model.train_step(xb, optimizers, rng=rng, labels=yb, before_step=check)
+                step_in_epoch += 1
                 step += 1
                 for k, v in logs.items():
                     history.steps[k].append(v)
@@ -86,3 +95,13 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
         for opt, lr in zip(phases, lr0, strict=True):
             opt.lr = lr
     return history
+
+
+def finite_before_step(where: tuple[int, int, int], history: AAEHistory) -> Callable:
+    """The check each phase runs before its step: its loss, its optimizer's learning rate and
+    its parameter group's gradients must be finite (``minae.training.guard``)."""
+    def check(phase: str, value: float, group, optimizer) -> None:
+        lr = getattr(optimizer, "lr", None)
+        guard.check_loss(value, where, lr, history)
+        guard.check_step(group.grads, lr, value, where, history)
+    return check
