@@ -9,9 +9,9 @@ import errno
 import gzip
 import io
 import os
+import signal
 import subprocess
 import sys
-import tempfile
 import tracemalloc
 import zlib
 
@@ -212,20 +212,20 @@ def test_a_read_only_cache_is_still_read(tmp_path, monkeypatch):
 
 def test_a_cache_that_refuses_the_temporary_file_stops_at_once(tmp_path, monkeypatch):
     """Rule: a write failure in the cache (here simulated) is this machine's: no other mirror."""
-    real_mkstemp = tempfile.mkstemp
+    real_open, cache = os.open, tmp_path / "cache"
 
-    def mkstemp(*args, dir=None, **kwargs):
-        if dir is not None and os.fspath(dir) == str(tmp_path / "cache"):
-            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
-        return real_mkstemp(*args, dir=dir, **kwargs)
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(cache) and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "open", refusing_open)
     progress = io.StringIO()
     with pytest.raises(DatasetUnavailableError) as info:
-        load_mnist("train", cache_dir=tmp_path / "cache", system_dir=tmp_path / "none",
+        load_mnist("train", cache_dir=cache, system_dir=tmp_path / "none",
                    mirrors=[unused_url(), unused_url()], progress=progress)
     assert "cannot write into the cache" in info.value.reason
-    assert str(tmp_path / "cache") in info.value.reason and "Permission denied" in str(info.value)
+    assert str(cache) in info.value.reason and "Permission denied" in str(info.value)
     assert progress.getvalue() == ""  # no mirror was tried
 
 
@@ -301,3 +301,53 @@ def test_float_idx_images_are_not_taken_for_mnist(tmp_path):
                    system_dir=tmp_path / "none")
     with pytest.raises(TypeError, match="uint8"):
         to_float_images(images.astype(np.float32))
+
+
+# ------------------------------------------------------- temporaries of killed writers
+
+def dead_pid():
+    """The process id of a process that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_write_idx_killed_at_the_rename_leaves_a_temporary_the_next_write_removes(tmp_path):
+    """Rule: a killed writer's temporary carries its pid; the next writer removes it, saying so."""
+    target = tmp_path / "x.idx.gz"
+    script = f"""
+import os, signal
+import numpy as np
+from minae.data import write_idx
+os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the kill point: the rename
+write_idx({str(target)!r}, np.arange(5, dtype=np.uint8))
+"""
+    child = subprocess.run([sys.executable, "-c", script], timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    left = [p.name for p in tmp_path.iterdir()]
+    assert not target.exists() and len(left) == 1 and left[0].startswith(f".{target.name}.")
+    live = tmp_path / f".{target.name}.{os.getpid()}.abcd.tmp"  # a writer still running
+    live.write_bytes(b"in progress")
+    with pytest.warns(UserWarning, match="removed 1 temporary file") as record:
+        write_idx(target, np.arange(5, dtype=np.uint8))
+    assert left[0] in str(record[0].message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, live.name])
+    np.testing.assert_array_equal(read_idx(target), np.arange(5))
+
+
+def test_a_download_removes_killed_downloads_temporaries_in_one_line(tmp_path):
+    """Rule: the same for downloads into the cache."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / f".{IDX_FILES['test'][0]}.gz.{dead_pid()}.0123abcd.tmp"
+    stale.write_bytes(b"half a download")
+    with http_server() as server:
+        images, _, checksums = serve_split(server, "test")
+        progress = io.StringIO()
+        got, _ = load_mnist("test", cache_dir=cache, system_dir=tmp_path / "none",
+                            mirrors=[server.url], checksums=checksums, expected_count=20,
+                            progress=progress)
+    np.testing.assert_array_equal(got, images)
+    removed = [line for line in progress.getvalue().splitlines() if "removed" in line]
+    assert len(removed) == 1 and stale.name in removed[0] and str(cache) in removed[0]
+    assert not stale.exists()

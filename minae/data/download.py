@@ -3,9 +3,10 @@
 Standard library only. Each file of a split tries the mirrors in order, with a connect timeout,
 a progress bar on a terminal (else one line when a file starts and one when it ends) and MD5
 verification. The bytes go to a unique temporary file beside the target
-(``.<name>.<random>.part``) that is renamed into place only once the length, the checksum and
-the IDX contents all pass, and that is deleted on any failure, Ctrl-C included, so an
-interrupted download never leaves a file that looks complete.
+(``.<name>.<pid>.<random>.tmp``, see ``minae.data.temporary``) that is renamed into place only
+once the length, the checksum and the IDX contents all pass, and that is deleted on any
+failure, Ctrl-C included, so an interrupted download never leaves a file that looks complete
+(and the temporary of a download killed outright is removed by the next one).
 
 A failure that is the network's (refused, timed out, HTTP 404, cut short, wrong checksum) moves
 on to the next mirror; a failure that is this machine's (the cache cannot be written) stops at
@@ -18,7 +19,6 @@ import contextlib
 import hashlib
 import http.client
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +30,7 @@ import numpy as np
 
 from minae.data.catalogue import IDX_FILES
 from minae.data.idx import read_idx
+from minae.data.temporary import open_temporary
 
 
 class FetchError(Exception):
@@ -89,13 +90,18 @@ class _Progress:
         print(f"minae: {self.name}: {message}", file=self.stream, flush=True)
 
 
-def _temporary_beside(target: Path) -> tuple[int, str]:
-    """A unique ``.<name>.<random>.part`` file beside ``target``; ``FetchError`` if impossible."""
+def _temporary_beside(target: Path, stream: TextIO) -> tuple[int, Path]:
+    """A fresh temporary beside ``target`` (see ``minae.data.temporary``); ``FetchError``
+    (local) if the cache refuses it. Killed downloads' temporaries are removed, in one line."""
     try:
-        return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        fd, tmp, removed = open_temporary(target)
     except OSError as exc:
         why = f"cannot write into the cache {target.parent} ({exc.strerror or exc})"
         raise FetchError(why, why, local=True) from None
+    if removed:
+        print(f"minae: removed {len(removed)} temporary file(s) left in {target.parent} by "
+              f"killed downloads (process gone): {', '.join(removed)}", file=stream, flush=True)
+    return fd, tmp
 
 
 def fetch(url: str, target: Path, md5: str | None, timeout: float, stream: TextIO,
@@ -105,7 +111,7 @@ def fetch(url: str, target: Path, md5: str | None, timeout: float, stream: TextI
     The file is renamed to ``target`` only after the length, the MD5 (when given) and
     ``check(array, url)`` all pass. Raises ``FetchError`` with the short reason.
     """
-    fd, tmp = _temporary_beside(target)
+    fd, tmp = _temporary_beside(target, stream)
     progress = _Progress(stream, url)
     try:
         digest, received = hashlib.md5(), 0
@@ -124,7 +130,6 @@ def fetch(url: str, target: Path, md5: str | None, timeout: float, stream: TextI
                              f"expected {md5}")
         array = read_idx(tmp)
         check(array, url)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):

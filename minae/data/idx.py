@@ -25,7 +25,7 @@ import errno
 import gzip
 import math
 import os
-import tempfile
+import warnings
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from minae.data.temporary import open_temporary
 from minae.layers.checks import check_allocation, format_bytes
 
 #: IDX type code -> element dtype as stored (big-endian).
@@ -177,8 +178,9 @@ def _read_payload(stream: BinaryIO, nbytes: int, what: str) -> bytearray:
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write ``array`` as an IDX file, gzipped when ``path`` ends in ``.gz``.
 
-    The file is written to a temporary name in the same folder and renamed into place, so a
-    reader never sees half a file.
+    The file is written to a temporary name in the same folder
+    (``.<name>.<pid>.<random>.tmp``, see ``minae.data.temporary``) and renamed into place, so
+    a reader never sees half a file; temporaries that killed writers left are removed first.
 
     Parameters
     ----------
@@ -233,12 +235,17 @@ def _write_error(exc: OSError, path: Path) -> OSError:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    """Write ``data`` to a fresh temporary file beside ``path``, then rename it into place.
+
+    Temporaries left by killed writers of the same ``path`` are removed first, with a warning.
+    """
+    fd, tmp, removed = open_temporary(path)
+    if removed:
+        warnings.warn(f"write_idx: removed {len(removed)} temporary file(s) left next to {path} "
+                      f"by killed writers (process gone): {', '.join(removed)}", stacklevel=3)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a data file is for everyone to read
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
