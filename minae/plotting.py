@@ -1,11 +1,21 @@
-"""Figures for demos and benchmarks: image rows, grids, code heat maps, latent scatters and
-manifolds, curves. matplotlib with the Agg backend, so everything works with no display.
+"""Figures for demos, benchmarks and notebooks: image rows, grids, code heat maps, latent
+scatters and manifolds, curves.
 
-Every function returns a ``matplotlib.figure.Figure`` and draws nothing on screen; pass it to
-``save_figure(fig, path)`` (which writes a PNG, closes the figure and returns the path), or use
-``minae.demo.save`` in a demo, which also prints the path. Images are shown with the grey colour
-map on a fixed [0, 1] scale (so a darker picture really is darker), one row per thing, each
-row titled by what it is, with numbers such as PSNR in the titles.
+Every function returns a ``matplotlib.figure.Figure`` (a ``NotebookFigure``) and draws nothing
+on screen; pass it to ``save_figure(fig, path)`` (which writes a PNG, closes the figure and
+returns the path), call ``fig.savefig(path)``, or use ``minae.demo.save`` in a demo, which also
+prints the path. Images are shown with the grey colour map on a fixed [0, 1] scale (so a darker
+picture really is darker), one row per thing, each row titled by what it is, with numbers such
+as PSNR in the titles.
+
+Notebooks and scripts
+---------------------
+Importing this module never changes matplotlib's backend (a script that writes PNGs with no
+display chooses ``Agg`` itself, e.g. ``MPLBACKEND=Agg``; matplotlib also falls back to it when
+there is no display). The figures are built with ``Figure`` directly, not with pyplot, so pyplot
+does not know them: a notebook cell that ends in one of these functions shows the picture
+exactly once (as the cell's result, through ``NotebookFigure._repr_png_``), not a second time
+from pyplot's inline display, and nothing piles up in pyplot's list of open figures.
 
 Images may be given as ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H*W)`` with a square ``H*W``.
 
@@ -27,15 +37,25 @@ import os
 from collections.abc import Callable, Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display needed, ever
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt  # only to close figures a demo drew with pyplot (save_figure)
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 CMAP = "gray"
 DPI = 100
 CELL = 0.8  # inches per image tile
+
+
+class NotebookFigure(Figure):
+    """A ``Figure`` that shows itself in a notebook: IPython asks an object for its picture by
+    calling ``_repr_png_``, so a cell whose result is this figure shows it once, whatever the
+    backend. Everything else is ``matplotlib.figure.Figure``'s (``savefig`` included)."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=DPI)
+        return buf.getvalue()
 
 
 def as_images(images) -> np.ndarray:
@@ -56,7 +76,7 @@ def as_images(images) -> np.ndarray:
 
 
 def _show(ax, img, vmin=0.0, vmax=1.0, cmap=CMAP) -> None:
-    cm = plt.get_cmap(cmap).with_extremes(bad="white")  # NaN = the gaps between tiles
+    cm = matplotlib.colormaps[cmap].with_extremes(bad="white")  # NaN = the gaps between tiles
     ax.imshow(img, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest", aspect="auto")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -98,7 +118,7 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI,
         os.makedirs(parent, exist_ok=True)
     buf = io.BytesIO()
     fig.savefig(buf, dpi=dpi, format="png")
-    plt.close(fig)
+    plt.close(fig)  # frees a pyplot figure (a demo's own drawing); ours are not pyplot's: no-op
     data = buf.getvalue()
     if colors:
         try:
@@ -117,7 +137,7 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI,
 
 
 def image_rows(rows: Sequence[tuple[str, np.ndarray]], *, n: int | None = None,
-               title: str | None = None, vmin: float = 0.0, vmax: float = 1.0):
+               title: str | None = None, vmin: float = 0.0, vmax: float = 1.0) -> NotebookFigure:
     """One row of images per ``(row_title, images)``, the title above its row.
 
     Parameters
@@ -138,7 +158,7 @@ def image_rows(rows: Sequence[tuple[str, np.ndarray]], *, n: int | None = None,
         raise ValueError(f"image_rows: nothing to show (n={n})")
     head = 0.4 if title else 0.0
     row_h = CELL + 0.3
-    fig = plt.figure(figsize=(max(n * CELL, 4.0), len(rows) * row_h + head))
+    fig = NotebookFigure(figsize=(max(n * CELL, 4.0), len(rows) * row_h + head))
     height = fig.get_figheight()
     top = 1.0 - head / height
     for r, ((label, _), x) in enumerate(zip(rows, imgs, strict=True)):
@@ -152,13 +172,13 @@ def image_rows(rows: Sequence[tuple[str, np.ndarray]], *, n: int | None = None,
 
 
 def image_grid(images: np.ndarray, ncols: int = 10, *, title: str | None = None,
-               vmin: float = 0.0, vmax: float = 1.0, cell: float = CELL):
+               vmin: float = 0.0, vmax: float = 1.0, cell: float = CELL) -> NotebookFigure:
     """A plain grid of images, row by row, ``ncols`` per row."""
     x = as_images(images)
     ncols = max(1, min(int(ncols), len(x)))
     nrows = int(np.ceil(len(x) / ncols))
     head = 0.4 if title else 0.05
-    fig = plt.figure(figsize=(ncols * cell, nrows * cell + head))
+    fig = NotebookFigure(figsize=(ncols * cell, nrows * cell + head))
     ax = fig.add_axes((0.005, 0.005, 0.99, 1 - head / fig.get_figheight() - 0.01))
     _show(ax, montage(x, ncols), vmin, vmax)
     if title:
@@ -166,7 +186,8 @@ def image_grid(images: np.ndarray, ncols: int = 10, *, title: str | None = None,
     return fig
 
 
-def code_heatmaps(images: np.ndarray, codes: np.ndarray, *, title: str | None = None):
+def code_heatmaps(images: np.ndarray, codes: np.ndarray, *,
+                  title: str | None = None) -> NotebookFigure:
     """Each image (left) beside its code's channels as heat maps (grey, per-row scale).
 
     ``images: (N, 1, H, W)``, ``codes: (N, C, h, w)`` (the conv autoencoder's ``(N, 8, 4, 4)``).
@@ -181,7 +202,7 @@ def code_heatmaps(images: np.ndarray, codes: np.ndarray, *, title: str | None = 
     n, c = z.shape[:2]
     tops = np.maximum(z.reshape(n, -1).max(axis=1), 1e-8)
     head = 0.6 if title else 0.3
-    fig = plt.figure(figsize=((c + 1) * CELL + 0.6, n * CELL + head))
+    fig = NotebookFigure(figsize=((c + 1) * CELL + 0.6, n * CELL + head))
     width, height = fig.get_figwidth(), fig.get_figheight()
     left_w = CELL / width  # the image column
     maps_x = left_w + 0.1 / width
@@ -207,7 +228,7 @@ def code_heatmaps(images: np.ndarray, codes: np.ndarray, *, title: str | None = 
 def latent_scatter(panels: Sequence[tuple[str, np.ndarray]], labels: np.ndarray, *,
                    class_names: Sequence[str] | None = None, title: str | None = None,
                    size: float = 3.6, point_size: float = 2.0, max_points: int = 10000,
-                   rng: np.random.Generator | None = None):
+                   rng: np.random.Generator | None = None) -> NotebookFigure:
     """2-D codes as scatter plots coloured by label, one panel per ``(panel_title, codes)``.
 
     ``codes: (N, 2)``; ``labels: (N,)`` ints. At most ``max_points`` points are drawn (a fixed
@@ -223,16 +244,16 @@ def latent_scatter(panels: Sequence[tuple[str, np.ndarray]], labels: np.ndarray,
     rng = np.random.default_rng(0) if rng is None else rng
     order = rng.permutation(n)[:max_points]
     classes = np.unique(labels)
-    cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
-    fig, axes = plt.subplots(1, len(panels), squeeze=False,
-                             figsize=(size * len(panels) + 1.4, size + 0.5))
+    cmap = matplotlib.colormaps["tab10" if len(classes) <= 10 else "tab20"]
+    fig = NotebookFigure(figsize=(size * len(panels) + 1.4, size + 0.5))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (name, z) in zip(axes[0], panels, strict=True):
         z = np.asarray(z)[order]
         ax.scatter(z[:, 0], z[:, 1], c=labels[order], cmap=cmap, vmin=-0.5,
                    vmax=cmap.N - 0.5, s=point_size, linewidths=0, rasterized=True)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=cmap(int(c)), markersize=5)
+    handles = [Line2D([], [], marker="o", ls="", color=cmap(int(c)), markersize=5)
                for c in classes]
     names = [class_names[int(c)] if class_names is not None else str(int(c)) for c in classes]
     fig.legend(handles, names, loc="center left", fontsize=7, frameon=False,
@@ -247,7 +268,7 @@ def latent_scatter(panels: Sequence[tuple[str, np.ndarray]], labels: np.ndarray,
 def latent_manifold(decode: Callable[[np.ndarray], np.ndarray], *, n: int = 10,
                     extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
                     grid: np.ndarray | None = None, title: str | None = None,
-                    cell: float = 0.5):
+                    cell: float = 0.5) -> NotebookFigure:
     """Images decoded over a regular ``n x n`` grid of a 2-D latent plane (L6's picture).
 
     Parameters
@@ -271,7 +292,8 @@ def latent_manifold(decode: Callable[[np.ndarray], np.ndarray], *, n: int = 10,
     imgs = as_images(decode(grid.reshape(-1, 2).astype(np.float32)))
     h, w = imgs.shape[1:]
     canvas = imgs.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
-    fig, ax = plt.subplots(figsize=(cols * cell + 0.6, rows * cell + 0.7))
+    fig = NotebookFigure(figsize=(cols * cell + 0.6, rows * cell + 0.7))
+    ax = fig.subplots()
     ax.imshow(canvas, cmap=CMAP, vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks((np.arange(cols) + 0.5) * w, [f"{v:.1f}" for v in grid[0, :, 0]], fontsize=6)
     ax.set_yticks((np.arange(rows) + 0.5) * h, [f"{v:.1f}" for v in grid[:, 0, 1]], fontsize=6)
@@ -286,12 +308,13 @@ def latent_manifold(decode: Callable[[np.ndarray], np.ndarray], *, n: int = 10,
 def curves(series: dict[str, tuple[Sequence[float], Sequence[float]]], *,
            xlabel: str = "", ylabel: str = "", title: str | None = None,
            logx: bool = False, logy: bool = False, xticks: Sequence[float] | None = None,
-           annotate: bool = False):
+           annotate: bool = False) -> NotebookFigure:
     """Lines with markers, one per ``label -> (x, y)``; e.g. MSE against code size.
 
     ``annotate=True`` writes each point's value beside it (3 significant digits).
     """
-    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    fig = NotebookFigure(figsize=(5.2, 3.6))
+    ax = fig.subplots()
     for label, (x, y) in series.items():
         ax.plot(x, y, marker="o", markersize=4, label=label)
         if annotate:

@@ -1,5 +1,12 @@
-"""Plotting: every figure function draws, saves a small PNG, and refuses bad shapes."""
+"""Plotting: every figure function draws, saves a small PNG, and refuses bad shapes; importing
+it leaves matplotlib's backend alone, and its figures are not pyplot's (a notebook shows each
+once)."""
 
+import os
+import subprocess
+import sys
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -11,22 +18,31 @@ def rng():
     return np.random.default_rng(0)
 
 
-def _png(path):
-    data = open(path, "rb").read()
+def _png_bytes(data):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) < 150_000
     return data
 
 
-def test_backend_is_agg():
-    import matplotlib
-
-    assert matplotlib.get_backend().lower() == "agg"
+def _png(path):
+    return _png_bytes(open(path, "rb").read())
 
 
-def test_all_figures_save(tmp_path, rng):
+@pytest.mark.parametrize("backend", ["svg", "pdf"])
+def test_import_keeps_the_backend(backend):
+    """Property: whatever backend the user chose, importing minae (and minae.plotting, and the
+    demo helpers) leaves it. A fresh interpreter, since this one has imported them already."""
+    code = ("import matplotlib, minae, minae.plotting, minae.demo; "
+            "print(matplotlib.get_backend())")
+    env = dict(os.environ, MPLBACKEND=backend)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    assert out.strip().lower() == backend
+
+
+def _all_figures(rng):
     x = rng.random((6, 1, 28, 28)).astype(np.float32)
-    figs = {
+    return {
         "rows.png": plotting.image_rows(
             [("low-res", rng.random((6, 1, 14, 14))), ("out (PSNR 20.0 dB)", x),
              ("flat", x.reshape(6, -1))], title="rows"),
@@ -40,9 +56,31 @@ def test_all_figures_save(tmp_path, rng):
         "curves.png": plotting.curves({"pca": ([2, 4], [0.1, 0.05]), "ae": ([2, 4], [0.08, 0.04])},
                                       xlabel="code size", ylabel="MSE", logx=True, annotate=True),
     }
-    for name, fig in figs.items():
+
+
+def test_figures_are_not_pyplots(rng, tmp_path):
+    """pyplot's list of open figures is unchanged by every figure function (so pyplot's inline
+    display cannot show them a second time), each figure draws itself as a PNG for a notebook,
+    and ``fig.savefig(path)`` works as the demos use it."""
+    before = plt.get_fignums()
+    for name, fig in _all_figures(rng).items():
+        assert plt.get_fignums() == before, name
+        _png_bytes(fig._repr_png_())
+        fig.savefig(tmp_path / name)
+        _png(tmp_path / name)
+
+
+def test_all_figures_save(tmp_path, rng):
+    for name, fig in _all_figures(rng).items():
         path = plotting.save_figure(fig, tmp_path / "sub" / name)
         _png(path)
+
+
+def test_save_figure_closes_a_pyplot_figure(tmp_path):
+    fig, ax = plt.subplots()  # a demo's own pyplot drawing
+    ax.plot([0, 1])
+    _png(plotting.save_figure(fig, tmp_path / "own.png"))
+    assert fig.number not in plt.get_fignums()
 
 
 def test_demo_save_prints_path(tmp_path, capsys):
@@ -71,3 +109,33 @@ def test_montage_tiles_with_nan_gaps():
     assert np.array_equal(m[0:2, 4:7], x[1])  # row 0, column 1
     assert np.array_equal(m[3:5, 4:7], x[4])  # row 1, column 1
     assert np.isnan(m[2]).all() and np.isnan(m[3:5, 8:]).all()  # gap row, missing tile
+
+
+def test_a_notebook_shows_each_figure_and_summary_once(tmp_path, monkeypatch):
+    """In a real kernel: a cell ending in a minae figure shows one picture (before and after
+    pyplot has drawn something, which loads the inline backend), and a cell calling
+    ``summary()`` shows its table once, as printed text, with no result after it."""
+    for package in ("nbclient", "nbformat", "ipykernel"):
+        pytest.importorskip(package)
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel picks its inline backend
+    cells = [
+        "import numpy as np\nimport minae\nfrom minae import plotting",
+        "plotting.image_grid(np.zeros((4, 8, 8)))",
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1]);",
+        "plotting.curves({'a': ([1, 2], [1.0, 0.5])})",
+        "minae.Sequential(minae.Dense(3, 2)).summary((3,))",
+        "minae.dense_autoencoder(2, rng=np.random.default_rng(0)).summary()",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    images = [sum("image/png" in out.get("data", {}) for out in c.outputs) for c in nb.cells]
+    assert images == [0, 1, 1, 1, 0, 0]
+    for cell in nb.cells[4:]:
+        kinds = [out.output_type for out in cell.outputs]
+        assert kinds == ["stream"], kinds
+        assert "total parameters" in cell.outputs[0].text or "parameters: encoder" in (
+            cell.outputs[0].text)
