@@ -14,6 +14,7 @@ from minae.data import (
     load_mnist,
     search_dirs,
 )
+from minae.data.search import cache_write_problem, source_problems
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +91,24 @@ def test_a_broken_local_copy_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(UserWarning), pytest.raises(DatasetUnavailableError) as info:
         which(load_mnist, data_dir=tmp_path / "broken", system_dir=tmp_path / "none")
     assert "found but invalid" in str(info.value) and str(path) in str(info.value)
+
+
+def test_source_problems_name_each_unusable_folder_the_user_gave(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_bytes(b"x")
+    assert source_problems(tmp_path, tmp_path / "no-cache-yet") == []  # a missing cache is fine
+    monkeypatch.setenv("MINAE_DATA", str(tmp_path / "a-file"))
+    problems = source_problems(tmp_path / "missing", tmp_path / "a-file")
+    assert problems == [f"data_dir {tmp_path / 'missing'} does not exist",
+                        f"MINAE_DATA={tmp_path / 'a-file'} is not a folder",
+                        f"the cache {tmp_path / 'a-file'} is not a folder"]
+
+
+def test_cache_write_problem_looks_at_the_cache_or_the_folder_that_would_hold_it(tmp_path):
+    (tmp_path / "a-file").write_bytes(b"x")
+    assert cache_write_problem(tmp_path / "new" / "cache") is None  # can be created
+    assert cache_write_problem(tmp_path) is None
+    assert cache_write_problem(tmp_path / "a-file") == (
+        f"the cache {tmp_path / 'a-file'} is not a folder")
+    assert cache_write_problem(tmp_path / "a-file" / "cache") == (
+        f"the cache {tmp_path / 'a-file' / 'cache'} cannot be created: {tmp_path / 'a-file'} "
+        "is not a folder")
