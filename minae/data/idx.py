@@ -125,7 +125,8 @@ def _read_stream(stream: BinaryIO, where: str, size: int | None) -> np.ndarray:
                          f"header bytes; the file has {4 + len(dims)}")
     shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
     dtype = IDX_TYPES[code]
-    check_allocation(shape, dtype, f"{where}: the array its IDX header declares")
+    check_allocation(shape, dtype.newbyteorder("="),
+                     f"{where}: the IDX header is corrupt or absurd: its array")
     expected = math.prod(shape) * dtype.itemsize
     if size is not None and size - header != expected:  # a plain file: its size tells
         _wrong_size(where, shape, dtype, size - header)
