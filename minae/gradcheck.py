@@ -1,7 +1,7 @@
 """Gradient checking: is a hand-written backward pass right?
 
-The recipe (cs231n's, with DESIGN.md's numbers)
------------------------------------------------
+The recipe (cs231n's, with the numbers of docs/conventions.md)
+--------------------------------------------------------------
 1. Work in float64. A central difference with step ``h`` has truncation error O(h^2) and
    round-off error about ``eps_machine * |L| / h``. With ``h = 1e-6`` in float64
    (``eps_machine ~ 1e-16``) both are ~1e-10; in float32 (``eps_machine ~ 1e-7``) the round-off
@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from minae.layers.checks import check_rng
 
 LAYER_TOL = 1e-7
 MODEL_TOL = 1e-6
@@ -155,7 +157,7 @@ def check_gradients(
     max_entries : int, optional
         Check at most this many randomly chosen entries per tensor (big tensors).
     """
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = np.random.default_rng(0) if rng is None else check_rng(rng, "check_gradients")
     results = []
     for name, x in tensors.items():
         _require_float64(name, x)
@@ -222,8 +224,9 @@ def check_layer(
     x : ndarray, float64, the input
     rng : np.random.Generator, for the upstream gradient and sampled indices
     """
+    rng = check_rng(rng, "check_layer")
     kwargs = forward_kwargs or {}
-    x = np.array(x, dtype=x.dtype, copy=True)
+    x = np.array(x, copy=True)
     _require_float64("input", x)
     y = layer.forward(x, **kwargs)
     g = rng.standard_normal(np.shape(y))
