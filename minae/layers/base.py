@@ -43,6 +43,8 @@ class Layer:
         True after ``train()`` (the default), False after ``eval()``.
     """
 
+    has_kernels = False  # True for layers that run on an engine (see ``use_engine``)
+
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
@@ -65,6 +67,17 @@ class Layer:
     def eval(self) -> Layer:
         """Switch to evaluation mode (Dropout is the identity). Returns ``self``."""
         self.training = False
+        return self
+
+    def use_engine(self, engine) -> Layer:
+        """Run this layer's kernels on ``engine`` (``None``: the plain, taught path).
+
+        Only layers whose work is done by swappable kernels (``has_kernels = True``: the
+        convolution, pooling and upsampling layers) keep it, as ``self.engine``; for the others
+        this does nothing. Returns ``self``, so ``model = build().use_engine(FastEngine())``.
+        """
+        if self.has_kernels:
+            self.engine = engine
         return self
 
     def num_parameters(self) -> int:
@@ -115,4 +128,10 @@ class Container(Layer):
         self.training = False
         for _, child in self.children():
             child.eval()
+        return self
+
+    def use_engine(self, engine) -> Container:
+        """Give every layer inside the container ``engine`` (see ``Layer.use_engine``)."""
+        for _, child in self.children():
+            child.use_engine(engine)
         return self

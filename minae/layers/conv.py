@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae import initializers
-from minae.kernels.choose import conv2d, conv2d_dw, conv2d_dx
+from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
 from minae.kernels.geometry import as_pair, conv_output_size, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer
@@ -72,11 +72,16 @@ class Conv2D(Layer):
 
     Attributes
     ----------
+    engine : None or an engine (``minae.engine.FastEngine``)
+        ``None`` (the default): the taught im2col passes of ``minae.kernels.conv``; set by
+        ``use_engine``.
     input_grad : bool
         True (the default): ``backward`` returns ``dx``. False: it only fills ``grads`` and
         returns ``None``, for a first layer fed with data, whose ``dx`` nothing would use
         (``minae.parallel.SplitBatch`` sets it on its copies of the model).
     """
+
+    has_kernels = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, bias: bool = True, *, init: str = "glorot_uniform",
@@ -101,6 +106,7 @@ class Conv2D(Layer):
             self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.input_grad = True
+        self.engine = None  # None: the taught im2col passes; see use_engine
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None
 
@@ -135,7 +141,8 @@ class Conv2D(Layer):
         x = as_float_array(x, "Conv2D input", self.dtype)
         self.pads = self._check(x.shape)
         self.x = x  # the weight gradient needs x
-        y = conv2d(x, self.params["W"], self.stride, self.pads, self.dilation)
+        run = conv2d_forward if self.engine is None else self.engine.conv2d
+        y = run(x, self.params["W"], self.stride, self.pads, self.dilation)
         if "b" in self.params:
             y += self.params["b"][:, None, None]  # one bias per output channel
         return y
@@ -145,12 +152,14 @@ class Conv2D(Layer):
             raise RuntimeError("Conv2D.backward called before forward")
         dy = np.asarray(dy, dtype=self.dtype)
         hyper = (self.stride, self.pads, self.dilation)
-        self.grads["W"] = conv2d_dw(self.x, dy, self.kernel_size, *hyper)
+        dw = conv2d_weight_grad if self.engine is None else self.engine.conv2d_dw
+        self.grads["W"] = dw(self.x, dy, self.kernel_size, *hyper)
         if "b" in self.params:
             self.grads["b"] = dy.sum(axis=(0, 2, 3))  # every output pixel used b[f]
         if not self.input_grad:
             return None
-        return conv2d_dx(dy, self.params["W"], self.x.shape, *hyper)
+        dx = conv2d_input_grad if self.engine is None else self.engine.conv2d_dx
+        return dx(dy, self.params["W"], self.x.shape, *hyper)
 
     def __repr__(self) -> str:
         extra = "" if "b" in self.params else ", bias=False"

@@ -79,6 +79,8 @@ class ConvTranspose2D(Layer):
     W: (in_channels, out_channels, KH, KW); b: (out_channels,)
     """
 
+    has_kernels = True
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  output_padding=0, bias: bool = True, dilation=1, *,
                  init: str = "glorot_uniform", rng: np.random.Generator | None = None,
@@ -110,6 +112,7 @@ class ConvTranspose2D(Layer):
         if bias:
             self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.engine = None  # None: the taught passes; see use_engine
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None
         self.out_pad: tuple[int, int] = self.output_padding

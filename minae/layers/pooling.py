@@ -48,6 +48,8 @@ from minae.layers.checks import as_float_array
 class _Pool2D(Layer):
     """What max and average pooling share: arguments, checks, padding, ``__repr__``."""
 
+    has_kernels = True
+
     name = "Pool2D"
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
@@ -65,6 +67,7 @@ class _Pool2D(Layer):
             if 2 * pt > kh or 2 * pl > kw:
                 raise ValueError(f"{self.name} padding ({pt}, {pl}) must be at most half the "
                                  f"kernel size {self.kernel_size} (as PyTorch requires)")
+        self.engine = None  # one kernel for both paths; kept for use_engine
         self.x_shape: tuple | None = None
         self.pads: tuple[int, int, int, int] | None = None
 

@@ -64,12 +64,15 @@ class Upsample2D(Layer):
         Bilinear uses ``align_corners=False`` (PyTorch's default, Keras's behaviour).
     """
 
+    has_kernels = True
+
     def __init__(self, scale_factor=2, mode: str = "nearest") -> None:
         super().__init__()
         self.scale_factor = as_pair(scale_factor, "Upsample2D scale_factor")
         if mode not in MODES:
             raise ValueError(f"Upsample2D mode must be one of {MODES}; got {mode!r}")
         self.mode = mode
+        self.engine = None  # one kernel for both paths; kept for use_engine
         self.x_shape: tuple | None = None
 
     def output_shape(self, input_shape: tuple) -> tuple:

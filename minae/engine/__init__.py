@@ -1,0 +1,11 @@
+"""The fast roads of the convolution, as an engine object a model opts into.
+
+Without an engine every ``Conv2D`` / ``ConvTranspose2D`` runs the taught im2col passes of
+``minae.kernels.conv``. One visible line switches a model to the fast roads::
+
+    model.use_engine(FastEngine())
+"""
+
+from minae.engine.fast import FastEngine
+
+__all__ = ["FastEngine"]
