@@ -10,6 +10,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from demos import adversarial_autoencoder, sparse_autoencoder  # noqa: E402
 
+#: No test depends on the data this machine has (conftest.machine_data_hidden).
+pytestmark = pytest.mark.usefixtures("machine_data_hidden")
+
 SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
 
 

@@ -17,6 +17,9 @@ from demos import (  # noqa: E402
     super_resolution,
 )
 
+#: No test depends on the data this machine has (conftest.machine_data_hidden).
+pytestmark = pytest.mark.usefixtures("machine_data_hidden")
+
 SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
 
 FIGURES = {
@@ -60,6 +63,8 @@ def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys, request):
     if module is conv_autoencoder:
         assert "test BCE per pixel" in out and "PSNR" in out
         assert (tmp_path / "model.npz").is_file()
+    if module is denoising:  # L9's other data set: the stand-in Fashion-MNIST, not the machine's
+        assert f"data: fashion-mnist ({request.getfixturevalue('machine_data_hidden')}" in out
 
 
 def test_latent_noise_loads_saved_weights(trained_conv_ae, tmp_path, capsys):

@@ -14,6 +14,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from demos import beta_vae, conditional_vae, conv_vae, vae  # noqa: E402
 
+#: No test depends on the data this machine has (conftest.machine_data_hidden).
+pytestmark = pytest.mark.usefixtures("machine_data_hidden")
+
 SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
 
 FIGURES = {

@@ -17,6 +17,9 @@ from minae import demo, serialization  # noqa: E402
 from minae.layers.dense import Dense  # noqa: E402
 from minae.layers.sequential import Sequential  # noqa: E402
 
+#: No test depends on the data this machine has (conftest.machine_data_hidden).
+pytestmark = pytest.mark.usefixtures("machine_data_hidden")
+
 SMALL = ["--dataset", "synthetic-digits", "--limit", "120", "--epochs", "1", "--threads", "1"]
 
 
