@@ -55,6 +55,7 @@ from minae.adversarial import (
     moment_distance,
     train_aae,
 )
+from minae.engine import FastEngine
 
 plt = plotting.plt
 
@@ -172,6 +173,7 @@ def lesson(args, parser) -> None:
     prior = make_prior(args.prior, 2)
     model = dense_aae(2, (256,), (64, 64), prior=prior,
                       n_classes=10 if use_labels else None, rng=np.random.default_rng(args.seed))
+    model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     print(f"prior: {prior!r}; discriminator sees labels: {use_labels}; "
           f"parameters: encoder {model.encoder.num_parameters():,}, decoder "
           f"{model.decoder.num_parameters():,}, discriminator "

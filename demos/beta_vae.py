@@ -42,6 +42,7 @@ import numpy as np
 
 from demos import vae as vd
 from minae import demo, plotting
+from minae.engine import FastEngine
 from minae.vae import dense_vae
 
 plt = plotting.plt
@@ -107,6 +108,7 @@ def lesson(args, parser) -> None:
     for b in args.betas:
         vae = dense_vae(latent_dim=2, hidden=512, likelihood=args.likelihood, beta=b,
                         rng=np.random.default_rng(args.seed))
+        vae.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
         print(f"training beta = {b:g}: {args.epochs} epochs of {len(train)} {name} images; "
               f"objective = reconstruction + {b:g} * KL")
         histories[b] = demo.train(vae, train.images, args=args, loss=None,

@@ -44,6 +44,7 @@ import numpy as np
 
 from demos import vae as vd
 from minae import demo, plotting
+from minae.engine import FastEngine
 from minae.vae import conditional_vae
 
 
@@ -95,6 +96,7 @@ def lesson(args, parser) -> None:
 
     cvae = conditional_vae(num_classes=classes, latent_dim=2, hidden=512,
                            likelihood=args.likelihood, rng=np.random.default_rng(args.seed))
+    cvae.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     cvae.summary()
     print(f"training: {args.epochs} epochs of {len(train)} {name} images with their labels")
     history = demo.train(cvae, train.images, args=args, loss=None, optimizer=vd.optimizer(args),

@@ -28,6 +28,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_autoencoder
+from minae.engine import FastEngine
 
 
 def evaluate(model, images: np.ndarray) -> dict:
@@ -62,6 +63,7 @@ def lesson(args, parser) -> None:
     train, test = demo.load_data(args, parser)
 
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed))
+    model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     model.summary((1, 28, 28))
     demo.train(model, train.images, args=args)
 

@@ -49,6 +49,7 @@ import numpy as np
 
 from demos import vae as vd
 from minae import demo, plotting
+from minae.engine import FastEngine
 from minae.vae import conv_vae, dense_vae
 
 
@@ -74,6 +75,8 @@ def lesson(args, parser) -> None:
         "conv VAE": conv_vae(latent_dim=2, likelihood=args.likelihood, decoder=args.decoder,
                              rng=np.random.default_rng(args.seed)),
     }
+    for model in models.values():
+        model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     models["conv VAE"].summary()
     results = {}
     for label, model in models.items():

@@ -27,6 +27,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting, transforms
 from minae.autoencoders import conv_autoencoder
+from minae.engine import FastEngine
 
 #: Where L9 sends a denoiser trained on each data set.
 OTHER = {"mnist": "fashion-mnist", "fashion-mnist": "mnist",
@@ -67,6 +68,7 @@ def lesson(args, parser) -> None:
                      f"{', '.join(OTHER)}")
 
     model = conv_autoencoder(rng=np.random.default_rng(args.seed))
+    model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     demo.train(model, train.images, train.images, args=args, transform=noise)
 
     r = denoise_scores(model, test.images, noise, args.seed + 1)

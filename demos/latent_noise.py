@@ -28,6 +28,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_autoencoder
+from minae.engine import FastEngine
 
 SCALES = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
@@ -51,6 +52,7 @@ def lesson(args, parser) -> None:
     if args.weights is not None and not os.path.isfile(args.weights):
         parser.error(f"--weights {args.weights!r}: no such file")
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed))
+    model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     train, test = demo.load_data(args, parser, train=args.weights is None)
     if args.weights is not None:
         demo.load_weights(model, args.weights, parser)  # does not fit: one line, exit 2

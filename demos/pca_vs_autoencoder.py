@@ -31,6 +31,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_dense_autoencoder, deep_autoencoder
+from minae.engine import FastEngine
 from minae.pca import PCA
 
 SIZES = (2, 4, 8, 16, 32)
@@ -63,8 +64,8 @@ def lesson(args, parser) -> None:
     pca = PCA(max(max(sizes), 2)).fit(train.images)
 
     # 2-D codes
-    dense2 = deep_autoencoder(2, rng=rng)
-    conv2 = conv_dense_autoencoder(2, rng=rng)
+    dense2 = deep_autoencoder(2, rng=rng).use_engine(FastEngine())  # the fast kernel roads
+    conv2 = conv_dense_autoencoder(2, rng=rng).use_engine(FastEngine())  # (minae.engine)
     demo.train(dense2, train.images, args=args, what="dense autoencoder, 2-D code")
     demo.train(conv2, train.images, args=args, what="conv autoencoder, 2-D code")
     panels = [
@@ -84,7 +85,7 @@ def lesson(args, parser) -> None:
     # MSE against code size
     pca_curve, ae_curve = [], []
     for k in sizes:
-        model = dense2 if k == 2 else deep_autoencoder(k, rng=rng)
+        model = dense2 if k == 2 else deep_autoencoder(k, rng=rng).use_engine(FastEngine())
         if k != 2:
             demo.train(model, train.images, args=args, what=f"dense autoencoder, code {k}")
         ae_curve.append(metrics.mse_per_pixel(model.reconstruct(test.images), test.images))

@@ -39,6 +39,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
 import numpy as np
 
 from minae import demo, metrics, plotting
+from minae.engine import FastEngine
 from minae.optim import Adam
 from minae.sparse import KLSparsity, L1Activity, hoyer_sparsity, sparse_dense_autoencoder
 
@@ -156,6 +157,7 @@ def lesson(args, parser) -> None:
         print(f"-- {name}: {code} code, penalty {penalty!r}")
         model = sparse_dense_autoencoder(args.latent, penalty, code=code, reduction="mean",
                                          rng=np.random.default_rng(args.seed))
+        model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
         demo.train(model, train.images, args=args, loss=None, what=f"training {name}",
                    optimizer=Adam(args.lr, eps=demo.LESSON_EPS))
         models[name] = model

@@ -37,6 +37,7 @@ from minae.autoencoders import (
     super_resolution_autoencoder,
     super_resolution_network,
 )
+from minae.engine import FastEngine
 
 
 def baselines(low: np.ndarray, factor: int) -> dict[str, np.ndarray]:
@@ -74,6 +75,8 @@ def lesson(args, parser) -> None:
         low_test = transforms.downsample(test.images, f)
         lesson = super_resolution_autoencoder(f, rng=rng)
         better = super_resolution_network(f, width=args.width, rng=rng)
+        for model in (lesson, better):
+            model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
         demo.train(lesson, low_train, train.images, args=args, what=f"lesson network {f}x")
         demo.train(better, low_train, train.images, args=args, what=f"better network {f}x")
         models[f] = (lesson, better)

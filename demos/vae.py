@@ -48,6 +48,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
 import numpy as np
 
 from minae import demo, plotting
+from minae.engine import FastEngine
 from minae.layers.activations import sigmoid
 from minae.optim import RMSprop
 from minae.vae import SSE_CONSTANT_PER_PIXEL, dense_vae
@@ -356,6 +357,7 @@ def lesson(args, parser) -> None:
 
     vae = dense_vae(latent_dim=2, hidden=512, likelihood=args.likelihood,
                     rng=np.random.default_rng(args.seed))
+    vae.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     vae.summary()
     print(f"training: {args.epochs} epochs of {len(train)} {train.name} images, batch "
           f"{args.batch_size}, RMSprop (Keras's settings) lr {args.lr}; loss per image = "

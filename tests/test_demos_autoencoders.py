@@ -167,3 +167,36 @@ def test_quality_benchmark_smoke(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         quality.main(["--only", "nonsense"])
     assert e.value.code == 2
+
+
+DEMO_FILES = sorted(f for f in os.listdir(os.path.join(os.path.dirname(__file__), "..", "demos"))
+                    if f.endswith(".py") and f != "__init__.py")
+
+
+@pytest.mark.parametrize("filename", DEMO_FILES)
+def test_every_demo_turns_the_fast_engine_on_visibly(filename):
+    path = os.path.join(os.path.dirname(__file__), "..", "demos", filename)
+    with open(path) as f:
+        source = f.read()
+    assert "from minae.engine import FastEngine" in source
+    assert ".use_engine(FastEngine())" in source
+
+
+def test_the_conv_autoencoder_trains_on_the_fast_engine(tmp_path, monkeypatch):
+    import minae.training
+    from minae.engine import FastEngine
+    from minae.parallel import leaves
+
+    real_fit, engines = minae.training.fit, []
+
+    def recording_fit(model, *args, **kwargs):
+        engines.extend((type(layer).__name__, getattr(layer, "engine", None))
+                       for layer in leaves(model) if getattr(layer, "has_kernels", False))
+        return real_fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(minae.training, "fit", recording_fit)
+    argv = SMALL + ["--limit", "64", "--threads", "1", "--out", str(tmp_path)]
+    assert conv_autoencoder.main(argv) == 0
+    kinds = sorted(name for name, _ in engines)  # 7 convolutions, 3 pools, 3 upsamplings
+    assert kinds == sorted(["Conv2D"] * 7 + ["MaxPool2D"] * 3 + ["Upsample2D"] * 3)
+    assert all(isinstance(e, FastEngine) for _, e in engines)
