@@ -179,14 +179,7 @@ class AutoEncoder(Container):
 
     def _one_shape(self, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape of ``layer`` for one example of ``shape`` (one blank forward)."""
-        blank = np.zeros((1,) + tuple(shape), self.dtype)
-        was_training = self.training
-        self.eval()
-        try:
-            return layer.forward(blank).shape[1:]
-        finally:
-            if was_training:
-                self.train()
+        return self._eval_forward(layer, np.zeros((1,) + tuple(shape), self.dtype), 1).shape[1:]
 
     def encode(self, x: np.ndarray, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """The codes ``z = encoder(x)``, e.g. ``(N, 1, 28, 28) -> (N, 8, 4, 4)``."""

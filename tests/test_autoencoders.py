@@ -173,3 +173,15 @@ def test_an_optimizer_trains_it_unchanged():
 def test_summary_names_the_code_shape():
     text = conv_autoencoder(rng=np.random.default_rng(0)).summary((1, 28, 28), print_fn=None)
     assert "code shape (8, 4, 4)" in text and "1,904 + decoder 2,481 = 4,385" in text
+
+
+def test_summary_prints_once_or_returns_the_text(capsys):
+    """``print_fn=print`` prints and returns None (a notebook cell shows it once);
+    ``print_fn=None`` returns the same text and prints nothing; the builders' models know their
+    input shape, so it may be left out."""
+    model = dense_autoencoder(2, rng=np.random.default_rng(0))
+    assert model.summary() is None
+    printed = capsys.readouterr().out
+    text = model.summary((1, 28, 28), print_fn=None)
+    assert capsys.readouterr().out == "" and printed == text + "\n"
+    assert "code shape (2,)" in text and "encoder:" in text and "decoder:" in text
