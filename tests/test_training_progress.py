@@ -114,3 +114,28 @@ def test_time_and_value_formats():
         ["250ms", "12.3s", "4m05s", "2h03m"]
     assert progress.format_value(0.123456) == "0.1235"
     assert progress.format_value(0.00012345) == "1.234e-04"
+
+
+CELL = """
+import numpy as np
+from minae import Adam, Dense, ReLU, Sequential, fit, mse
+rng = np.random.default_rng(0)
+x = rng.normal(size=(200, 12))
+m = Sequential(Dense(12, 8, rng=rng, dtype=np.float64), ReLU(),
+               Dense(8, 12, rng=rng, dtype=np.float64))
+h = fit(m, x, loss=mse, optimizer=Adam(1e-2), epochs=3, batch_size=10)
+"""
+
+
+def test_in_a_real_kernel_the_cell_keeps_one_line_per_epoch():
+    nbformat = pytest.importorskip("nbformat", reason="needs the [notebooks] extra")
+    nbclient = pytest.importorskip("nbclient", reason="needs the [notebooks] extra")
+    pytest.importorskip("ipykernel", reason="needs the [notebooks] extra")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(CELL)]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (output,) = nb.cells[0].outputs  # one display, redrawn in place; no stream of \r lines
+    assert output["output_type"] == "display_data"
+    lines = output["data"]["text/plain"].splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"epoch {e}/3  loss ")
+                                   for e, line in enumerate(lines, 1))
