@@ -170,6 +170,7 @@ def test_float_dtype_refuses_what_is_not_a_dtype():
     (lambda: super_resolution_network(2, width=8.5), r"super_resolution_network width"),
     (lambda: Reshape((2.0, 3)), r"Reshape shape must be a tuple of positive integers"),
     (lambda: Dropout("0.5"), r"Dropout p must be a number in \[0, 1\); got '0\.5'"),
+    (lambda: LeakyReLU(None), r"LeakyReLU negative_slope must be a number >= 0"),
     (lambda: AutoEncoder(ReLU(), ReLU(), input_shape=(1, 2.5)), r"input_shape\[1\]"),
 ])
 def test_non_integer_sizes_are_refused(call, message):

@@ -74,6 +74,10 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(
+                negative_slope, (int, float, np.integer, np.floating)):
+            raise TypeError(f"LeakyReLU negative_slope must be a number >= 0 (e.g. 0.01); got "
+                            f"{negative_slope!r}")
         if not np.isfinite(negative_slope) or negative_slope < 0:
             raise ValueError(f"LeakyReLU negative_slope must be >= 0; got {negative_slope}")
         self.negative_slope = float(negative_slope)
