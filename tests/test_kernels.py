@@ -1,18 +1,18 @@
-"""minae.kernels: the fast paths agree with the loop definitions, and the sizes are right.
+"""minae.kernels: the taught passes agree with the loop definitions, and the sizes are right.
+
+(The fast engine's roads have their own tests against the same loops: test_engine_roads.py.)
 
 Hypothesis draws sizes, strides, paddings, dilations and a seed; the arrays are then built with
 numpy from that seed (hypothesis-drawn floats would shrink onto zeros and ties).
 """
-
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from minae.kernels import conv as fast
-from minae.kernels import pool
+from minae.kernels import conv as taught
+from minae.kernels import pool, upsample
 from minae.kernels import reference as ref
 from minae.kernels.geometry import (
     as_padding,
@@ -21,7 +21,6 @@ from minae.kernels.geometry import (
     effective_size,
 )
 from minae.kernels.im2col import col2im, im2col, pad_channels_last
-from minae.layers.upsample import Upsample2D
 
 TOL = 1e-10
 
@@ -33,7 +32,6 @@ conv_cases = st.fixed_dictionaries({
     "padding": st.tuples(*[st.integers(0, 2)] * 4),
     "dilation": st.tuples(st.integers(1, 2), st.integers(1, 2)),
     "seed": st.integers(0, 2**32 - 1),
-    "chunked": st.booleans(), "wide": st.booleans(),  # see kernel_settings
 })
 
 
@@ -43,25 +41,12 @@ def _fits(c) -> bool:
             and effective_size(c["KW"], c["dilation"][1]) <= c["W"] + pl + pr)
 
 
-@contextmanager
-def kernel_settings(chunked: bool, wide: bool):
-    """``chunked``: every image its own chunk, so the chunk loop (and a last, shorter chunk)
-    runs. ``wide``: col2im on wide rows whenever the stride allows it, else never."""
-    saved = fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE
-    fast.CHUNK_BYTES = 1 if chunked else saved[0]
-    fast.WIDE_ROWS_WASTE = 1e9 if wide else -1.0
-    try:
-        yield
-    finally:
-        fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = saved
-
-
 @settings(max_examples=150, deadline=None)
 @given(conv_cases)
-def test_fast_conv_matches_reference_all_three_passes(c):
+def test_taught_conv_matches_reference_all_three_passes(c):
+    """forward, dx and dw of the taught im2col passes == the loops, within TOL."""
     assume(_fits(c))
-    with kernel_settings(c["chunked"], c["wide"]):
-        _check_three_passes(c)
+    _check_three_passes(c)
 
 
 def _check_three_passes(c):
@@ -70,14 +55,14 @@ def _check_three_passes(c):
     w = rng.standard_normal((c["F"], c["C"], c["KH"], c["KW"]))
     hyper = (c["stride"], c["padding"], c["dilation"])
 
-    y = fast.conv2d_forward(x, w, *hyper)
+    y = taught.conv2d_forward(x, w, *hyper)
     np.testing.assert_allclose(y, ref.conv2d_reference(x, w, *hyper), rtol=0, atol=TOL)
 
     dy = rng.standard_normal(y.shape)
-    dx = fast.conv2d_input_grad(dy, w, x.shape, *hyper)
+    dx = taught.conv2d_input_grad(dy, w, x.shape, *hyper)
     np.testing.assert_allclose(dx, ref.conv2d_input_grad_reference(dy, w, x.shape, *hyper),
                                rtol=0, atol=TOL)
-    dw = fast.conv2d_weight_grad(x, dy, (c["KH"], c["KW"]), *hyper)
+    dw = taught.conv2d_weight_grad(x, dy, (c["KH"], c["KW"]), *hyper)
     np.testing.assert_allclose(dw, ref.conv2d_weight_grad_reference(x, dy, (c["KH"], c["KW"]),
                                                                     *hyper), rtol=0, atol=TOL)
 
@@ -87,8 +72,7 @@ def _check_three_passes(c):
 def test_conv_and_its_transpose_are_adjoint(c):
     """<conv(x), y> == <x, conv_transpose(y)>, and the transposed conv's own backward passes."""
     assume(_fits(c))
-    with kernel_settings(c["chunked"], c["wide"]):
-        _check_adjoint(c)
+    _check_adjoint(c)
 
 
 def _check_adjoint(c):
@@ -96,21 +80,22 @@ def _check_adjoint(c):
     x = rng.standard_normal((c["N"], c["C"], c["H"], c["W"]))
     w = rng.standard_normal((c["F"], c["C"], c["KH"], c["KW"]))
     hyper = (c["stride"], c["padding"], c["dilation"])
-    conv_x = fast.conv2d_forward(x, w, *hyper)
+    conv_x = taught.conv2d_forward(x, w, *hyper)
     y = rng.standard_normal(conv_x.shape)
     # the transposed convolution of y, sized back to x (output_padding = the rows floor dropped)
     op = tuple((n + a + b - effective_size(k, d)) % s for n, a, b, k, d, s in zip(
         x.shape[2:], c["padding"][::2], c["padding"][1::2], w.shape[2:], c["dilation"],
         c["stride"], strict=True))
-    convT_y = fast.conv_transpose2d_forward(y, w, *hyper, output_padding=op)
+    y_shape = taught.conv_transpose2d_output_shape(y.shape, w.shape, *hyper, op)
+    convT_y = taught.conv_transpose2d_forward(y, w, y_shape, *hyper)
     assert convT_y.shape == x.shape
     lhs, rhs = np.vdot(conv_x, y), np.vdot(x, convT_y)
     assert abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs))
     # its input gradient is a convolution, its weight gradient conv's with roles swapped
-    np.testing.assert_allclose(fast.conv_transpose2d_input_grad(x, w, *hyper),
+    np.testing.assert_allclose(taught.conv_transpose2d_input_grad(x, w, *hyper),
                                ref.conv2d_reference(x, w, *hyper), atol=TOL, rtol=0)
     np.testing.assert_allclose(
-        fast.conv_transpose2d_weight_grad(y, x, w.shape[2:], *hyper),
+        taught.conv_transpose2d_weight_grad(y, x, w.shape[2:], *hyper),
         ref.conv2d_weight_grad_reference(x, y, w.shape[2:], *hyper), atol=TOL, rtol=0)
 
 
@@ -128,53 +113,6 @@ def test_col2im_is_the_adjoint_of_im2col(c):
     assert abs(np.vdot(cols, g) - np.vdot(xp, back)) <= 1e-10 * max(1.0, abs(np.vdot(cols, g)))
 
 
-@pytest.mark.parametrize("chunk_bytes", [1, 3000, 2**30])
-@pytest.mark.parametrize("wide_rows_waste", [-1.0, 1e9])
-def test_chunks_and_row_widths_do_not_change_the_result(chunk_bytes, wide_rows_waste):
-    """Seven images in chunks of 1, a few, or all; col2im on plain or wide rows."""
-    rng = np.random.default_rng(7)
-    x, w = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
-    saved = fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE
-    fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = chunk_bytes, wide_rows_waste
-    try:
-        for hyper in [((2, 1), (1, 0, 1, 1), (1, 2)), ((1, 1), (2, 0, 0, 1), (2, 1))]:
-            y = ref.conv2d_reference(x, w, *hyper)
-            dy = rng.standard_normal(y.shape)
-            np.testing.assert_allclose(fast.conv2d_forward(x, w, *hyper), y, atol=TOL)
-            np.testing.assert_allclose(fast.conv2d_input_grad(dy, w, x.shape, *hyper),
-                                       ref.conv2d_input_grad_reference(dy, w, x.shape, *hyper),
-                                       atol=TOL)
-            np.testing.assert_allclose(fast.conv2d_weight_grad(x, dy, (3, 2), *hyper),
-                                       ref.conv2d_weight_grad_reference(x, dy, (3, 2), *hyper),
-                                       atol=TOL)
-    finally:
-        fast.CHUNK_BYTES, fast.WIDE_ROWS_WASTE = saved
-
-
-def test_scratch_buffers_are_per_thread():
-    """Kernels keep scratch buffers between calls, one set per thread: two threads running
-    different shapes at once must not see each other's data."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    rng = np.random.default_rng(8)
-    jobs = [(rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3)), 1),
-            (rng.standard_normal((6, 2, 7, 7)), rng.standard_normal((3, 2, 2, 2)), 2)]
-    saved = fast.CHUNK_BYTES
-    fast.CHUNK_BYTES = 1  # many chunks, so the threads interleave
-    try:
-        with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(lambda j: [fast.conv2d_forward(j[0], j[1], j[2], 1)
-                                               for _ in range(20)], jobs))
-    finally:
-        fast.CHUNK_BYTES = saved
-    for (x, w, s), ys in zip(jobs, results, strict=True):
-        expected = ref.conv2d_reference(x, w, s, 1)
-        for y in ys:
-            np.testing.assert_allclose(y, expected, atol=TOL)
-    fast.release_scratch()
-    assert fast.scratch_bytes() == 0
-
-
 def test_im2col_rows_are_receptive_fields():
     x = np.arange(2 * 3 * 5 * 4, dtype=float).reshape(2, 3, 5, 4)
     xp = pad_channels_last(x, (1, 0, 2, 1))
@@ -187,26 +125,21 @@ def test_im2col_rows_are_receptive_fields():
 def test_float32_stays_float32_and_agrees_with_float64():
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3))
-    y32 = fast.conv2d_forward(x.astype(np.float32), w.astype(np.float32), 2, 1)
+    hyper = ((2, 2), (1, 1, 1, 1), (1, 1))
+    y32 = taught.conv2d_forward(x.astype(np.float32), w.astype(np.float32), *hyper)
     assert y32.dtype == np.float32
-    np.testing.assert_allclose(y32, fast.conv2d_forward(x, w, 2, 1), rtol=1e-4, atol=1e-4)
-
-
-def test_kernel_refuses_a_kernel_larger_than_the_padded_input():
-    with pytest.raises(ValueError, match="more than the padded input"):
-        fast.conv2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 5, 5)))
-    with pytest.raises(ValueError, match="must share C"):
-        fast.conv2d_forward(np.zeros((1, 2, 3, 3)), np.zeros((1, 1, 3, 3)))
-    with pytest.raises(ValueError, match="dy has shape"):
-        fast.conv2d_input_grad(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), (1, 1, 3, 3))
+    np.testing.assert_allclose(y32, taught.conv2d_forward(x, w, *hyper), rtol=1e-4, atol=1e-4)
 
 
 def test_empty_batch():
-    w = np.ones((2, 3, 3, 3))
-    assert fast.conv2d_forward(np.zeros((0, 3, 5, 5)), w).shape == (0, 2, 3, 3)
-    assert fast.conv2d_input_grad(np.zeros((0, 2, 3, 3)), w, (0, 3, 5, 5)).shape == (0, 3, 5, 5)
+    """N = 0 gives empty outputs of the right shape and a zero weight gradient."""
+    w, hyper = np.ones((2, 3, 3, 3)), ((1, 1), (0, 0, 0, 0), (1, 1))
+    assert taught.conv2d_forward(np.zeros((0, 3, 5, 5)), w, *hyper).shape == (0, 2, 3, 3)
+    dx = taught.conv2d_input_grad(np.zeros((0, 2, 3, 3)), w, (0, 3, 5, 5), *hyper)
+    assert dx.shape == (0, 3, 5, 5)
     np.testing.assert_array_equal(
-        fast.conv2d_weight_grad(np.zeros((0, 3, 5, 5)), np.zeros((0, 2, 3, 3)), 3), 0 * w)
+        taught.conv2d_weight_grad(np.zeros((0, 3, 5, 5)), np.zeros((0, 2, 3, 3)), (3, 3),
+                                  *hyper), 0 * w)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,10 +231,10 @@ def test_fast_pooling_matches_reference(c):
 @given(st.integers(1, 2), st.integers(1, 6), st.integers(1, 6), st.integers(1, 3),
        st.integers(1, 3), st.sampled_from(["nearest", "bilinear"]), st.integers(0, 2**32 - 1))
 def test_upsample_matches_reference(C, H, W, sh, sw, mode, seed):
+    """minae.kernels.upsample's forward and backward == the loops, both modes."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, C, H, W))
-    layer = Upsample2D((sh, sw), mode)
-    y = layer.forward(x)
+    y = upsample.upsample2d_forward(x, (sh, sw), mode)
     dy = rng.standard_normal(y.shape)
     if mode == "nearest":
         y_ref = ref.upsample_nearest_reference(x, (sh, sw))
@@ -310,4 +243,5 @@ def test_upsample_matches_reference(C, H, W, sh, sw, mode, seed):
         y_ref = ref.upsample_bilinear_reference(x, (sh, sw))
         dx_ref = ref.upsample_bilinear_backward_reference(dy, (sh, sw))
     np.testing.assert_allclose(y, y_ref, atol=TOL, rtol=0)
-    np.testing.assert_allclose(layer.backward(dy), dx_ref, atol=TOL, rtol=0)
+    np.testing.assert_allclose(upsample.upsample2d_backward(dy, x.shape, (sh, sw), mode), dx_ref,
+                               atol=TOL, rtol=0)

@@ -4,7 +4,7 @@ A convolution pass either *gathers* (unrolls its input, then one matrix product:
 *scatters* (one matrix product, then adds the results back by kernel tap: col2im). The copies
 cost more than the products on small layers and grow with the channel count of the side that
 is unrolled. With stride 1 every pass can be done either way round, because of one identity,
-so ``minae.kernels.choose`` can always unroll the side with fewer channels.
+so the engine's rule (``minae.engine.choose``) can always unroll the side with fewer channels.
 
 The identity: a stride-1 convolution's adjoint is a convolution with the flipped kernel
 ----------------------------------------------------------------------------------------
@@ -24,17 +24,15 @@ twice gives back ``w`` and ``padding``, so the same identity read the other way 
 
 Who uses it
 -----------
-``minae.kernels.choose`` computes a stride-1 input gradient as a forward convolution of ``dy``
-with ``w_flip``, and, when a layer has far fewer output than input channels, a forward pass as
-``conv2d_input_grad`` with ``w_flip``: whichever copies less. The tests check both readings of
-the identity against ``minae.kernels.reference``.
+The fast engine's rule (``minae.engine.choose``) computes a stride-1 input gradient as a forward
+convolution of ``dy`` with ``w_flip``, and, when a layer has far fewer output than input
+channels, a forward pass as an input gradient with ``w_flip``: whichever copies less. The
+tests check both readings of the identity against ``minae.kernels.reference``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from minae.kernels.geometry import as_padding, as_pair
 
 
 def flip_kernel(w: np.ndarray) -> np.ndarray:
@@ -42,10 +40,13 @@ def flip_kernel(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
 
 
-def flip_padding(padding, kernel_size, dilation) -> tuple[int, int, int, int] | None:
-    """``padding_flip`` of the identity above, or ``None`` when an entry would be negative."""
-    (pt, pb, pl, pr), (KH, KW), (dh, dw) = as_padding(padding), as_pair(kernel_size), \
-        as_pair(dilation)
+def flip_padding(padding: tuple[int, int, int, int], kernel_size: tuple[int, int],
+                 dilation: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """``padding_flip`` of the identity above, or ``None`` when an entry would be negative.
+
+    ``padding = (pt, pb, pl, pr)``, ``kernel_size = (KH, KW)``, ``dilation = (dh, dw)``.
+    """
+    (pt, pb, pl, pr), (KH, KW), (dh, dw) = padding, kernel_size, dilation
     span_h, span_w = dh * (KH - 1), dw * (KW - 1)
     flipped = (span_h - pt, span_h - pb, span_w - pl, span_w - pr)
     return flipped if min(flipped) >= 0 else None

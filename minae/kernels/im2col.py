@@ -27,7 +27,8 @@ copy of ``x``, which is ``KH * KW`` times smaller than ``cols``.
 For col2im the column matrix is stored *tap-major*, ``dcols[p, q, (n, i, j), c]``, so that each
 tap's block is contiguous and its ``+=`` into the padded image streams through memory.
 
-All functions take an ``out=`` buffer so callers can reuse memory between calls.
+All functions take an optional ``out=`` buffer, so the fast engine (``minae.engine``) can reuse
+memory between calls; the taught passes (``minae.kernels.conv``) leave it out.
 """
 
 from __future__ import annotations
@@ -132,58 +133,6 @@ def col2im(dcols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: t
         rows = window_slice(p * dh, sh, OH)
         for q in range(KW):
             out[:, rows, window_slice(q * dw, sw, OW), :] += dcols[p, q]
-    return out
-
-
-def col2im_wide(dcols: np.ndarray, padded_shape: tuple[int, int, int, int],
-                stride: tuple[int, int], dilation: tuple[int, int],
-                out: np.ndarray | None = None) -> np.ndarray:
-    """``col2im`` for stride 1, on column rows as wide as the padded image: whole-image ``+=``.
-
-    ``col2im`` adds each tap's block one output row at a time: for a 28-pixel-wide output with
-    16 channels that is a run of only 448 floats, and NumPy's cost per run makes that ``+=``
-    about 2.3 times slower than one long run. So here every row of ``dcols`` is as wide as the
-    *padded* image (``Wp`` columns instead of ``OW``; the extra ones are zero). Read each padded
-    image as one flat run of ``Hp * Wp`` pixels: with stride 1, output pixel ``(i, j)`` of tap
-    ``(p, q)`` lands on flat pixel ``(i + p*dh) * Wp + (j + q*dw)``, so the tap's whole block,
-    read in order, lands on *consecutive* pixels::
-
-        dxp_flat[n, p*dh*Wp + q*dw + (i*Wp + j), c] += dcols[p, q, n, i, j, c]
-            for i*Wp + j = 0 .. L - 1,   L = (OH - 1) * Wp + OW
-
-    The zero columns ``j >= OW`` fall on the next row's left padding and add nothing. The
-    product that makes ``dcols`` does ``Wp / OW - 1`` more work (7% at 28x28 with a 3x3 kernel
-    and padding 1), so ``conv2d_input_grad`` uses this only when that is small.
-
-    Parameters
-    ----------
-    dcols : (KH, KW, N, OH, Wp, C), zero in columns ``OW .. Wp - 1``
-    padded_shape : (N, Hp, Wp, C)
-    stride : must be (1, 1)
-    dilation : (dh, dw)
-    out : (N, Hp, Wp, C), C-contiguous, optional; overwritten (zeroed first).
-
-    Returns
-    -------
-    dxp : (N, Hp, Wp, C)
-    """
-    if tuple(stride) != (1, 1):
-        raise ValueError(f"col2im_wide needs stride (1, 1); got {tuple(stride)}")
-    KH, KW, N, OH, Wp, C = dcols.shape
-    Hp, (dh, dw) = padded_shape[1], dilation
-    OW = Wp - (KW - 1) * dw
-    L = (OH - 1) * Wp + OW  # flat pixels from the first output pixel to the last
-    if out is None:
-        out = np.zeros(padded_shape, dtype=dcols.dtype)
-    elif not out.flags.c_contiguous:
-        raise ValueError("col2im_wide: out must be C-contiguous (it is read as flat images)")
-    else:
-        out[...] = 0
-    flat = out.reshape(N, Hp * Wp, C)  # a view, since out is contiguous
-    for p in range(KH):
-        for q in range(KW):
-            start = p * dh * Wp + q * dw
-            flat[:, start:start + L] += dcols[p, q].reshape(N, OH * Wp, C)[:, :L]
     return out
 
 

@@ -21,9 +21,17 @@ factor back to each factor (``minae/kernels/reference.py`` spells this out in lo
     db[f]          = sum_{n, i, j} dy[n, f, i, j]
     dxp[n, c, i*sh + p*dh, j*sw + q*dw] += dy[n, f, i, j] * W[f, c, p, q],   dx = dxp unpadded
 
-The work is done by ``minae.kernels.conv`` (im2col + one matrix product per chunk of images),
-through ``minae.kernels.choose``, which with stride 1 picks, pass by pass, the road that
-copies least (flat images for few channels, the flipped kernel for far fewer outputs).
+The work is done by the taught passes of ``minae.kernels.conv`` (im2col + one matrix product
+for the whole batch; col2im for ``dx``), one call away from ``forward`` and ``backward``. A
+model switched to an engine (``model.use_engine(FastEngine())``, ``minae.engine``) runs the
+same sums down faster roads instead.
+
+Checks
+------
+Everything is checked here, once: the sizes in the constructor (``stride``, ``dilation`` and
+``kernel_size`` become pairs), the input's shape and the padding in ``forward`` (``"same"``
+becomes ``(pt, pb, pl, pr)`` for the input's size), ``dy``'s exact shape in ``backward``
+before any gradient is written. The kernels get normalised tuples and check nothing.
 
 Padding
 -------
@@ -41,7 +49,15 @@ from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_
 from minae.kernels.geometry import as_pair, conv_output_size, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array, check_positive_int
+from minae.layers.checks import (
+    allocate,
+    as_float_array,
+    check_allocation,
+    check_forward_done,
+    check_positive_int,
+    check_rng,
+    check_upstream,
+)
 
 
 class Conv2D(Layer):
@@ -97,18 +113,22 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D padding='same' with stride {self.stride} and dilation "
                              f"{self.dilation}: a stride and a dilation both > 1 are not "
                              "defined for 'same' (Keras refuses them too)")
-        self.dtype = np.dtype(dtype)
-        kh, kw = self.kernel_size
-        fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
-        self.params["W"] = initializers.weights(
-            init, (out_channels, in_channels, kh, kw), fan_in, fan_out, rng, self.dtype)
+        self.dtype = initializers.float_dtype(dtype, "Conv2D dtype")
+        rng = check_rng(rng, "Conv2D")
+        (kh, kw), C, F = self.kernel_size, self.in_channels, self.out_channels
+        fan_in, fan_out = C * kh * kw, F * kh * kw
+        self.params["W"] = initializers.weights(init, (F, C, kh, kw), fan_in, fan_out, rng,
+                                                self.dtype, what="Conv2D weights W")
         if bias:
-            self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+            self.params["b"] = initializers.bias(init, F, fan_in, rng, self.dtype,
+                                                 what="Conv2D bias b")
+        self.grads = {k: allocate(v.shape, v.dtype, f"Conv2D gradient d{k}")
+                      for k, v in self.params.items()}
         self.input_grad = True
         self.engine = None  # None: the taught im2col passes; see use_engine
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None
+        self.y_shape: tuple | None = None
 
     def output_shape(self, input_shape: tuple) -> tuple:
         """``(N, F, OH, OW)`` for an input of shape ``(N, C, H, W)`` (after checking it)."""
@@ -135,6 +155,12 @@ class Conv2D(Layer):
                              f"(input {tuple(shape)}, padding (top, bottom, left, right) = "
                              f"{pads}); expected H + pt + pb >= {span[0]} and "
                              f"W + pl + pr >= {span[1]}")
+        N, (OH, OW) = shape[0], (padded[0] - span[0], padded[1] - span[1])
+        check_allocation((N, padded[0], padded[1], self.in_channels), self.dtype,
+                         f"{self!r} padded input")
+        check_allocation((N, OH // self.stride[0] + 1, OW // self.stride[1] + 1,
+                          self.kernel_size[0] * self.kernel_size[1] * self.in_channels),
+                         self.dtype, f"{self!r} column matrix (im2col)")
         return pads
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -145,12 +171,12 @@ class Conv2D(Layer):
         y = run(x, self.params["W"], self.stride, self.pads, self.dilation)
         if "b" in self.params:
             y += self.params["b"][:, None, None]  # one bias per output channel
+        self.y_shape = y.shape
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        if self.x is None:
-            raise RuntimeError("Conv2D.backward called before forward")
-        dy = np.asarray(dy, dtype=self.dtype)
+        check_forward_done(self.x, "Conv2D")
+        dy = check_upstream(dy, self.y_shape, "Conv2D", self.dtype)
         hyper = (self.stride, self.pads, self.dilation)
         dw = conv2d_weight_grad if self.engine is None else self.engine.conv2d_dw
         self.grads["W"] = dw(self.x, dy, self.kernel_size, *hyper)

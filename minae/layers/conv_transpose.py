@@ -33,7 +33,8 @@ Because the forward pass is ``A^T``, the backward passes are the convolution's o
     dW               = conv2d_weight_grad(dy, x)         (input and output swap roles)
     db[c]            = sum_{n, i, j} dy[n, c, i, j]
 
-(``minae/kernels/conv.py`` writes the transposed convolution exactly this way.)
+(``minae/kernels/conv.py`` writes the transposed convolution exactly this way; those taught
+passes run unless the model was given an engine, ``model.use_engine(FastEngine())``.)
 
 Initialisation follows the weight's shape as Keras and PyTorch both read it:
 ``fan_in = out_channels * KH * KW``, ``fan_out = in_channels * KH * KW``.
@@ -53,7 +54,15 @@ from minae.kernels.conv import (
 from minae.kernels.geometry import as_pair, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array, check_positive_int
+from minae.layers.checks import (
+    allocate,
+    as_float_array,
+    check_allocation,
+    check_forward_done,
+    check_positive_int,
+    check_rng,
+    check_upstream,
+)
 
 
 class ConvTranspose2D(Layer):
@@ -104,18 +113,22 @@ class ConvTranspose2D(Layer):
             if max(self.stride) > 1 and max(self.dilation) > 1:
                 raise ValueError(f"{name} padding='same' with stride {self.stride} and dilation "
                                  f"{self.dilation}: not defined (Keras refuses it too)")
-        self.dtype = np.dtype(dtype)
-        kh, kw = self.kernel_size
-        fan_in, fan_out = out_channels * kh * kw, in_channels * kh * kw
-        self.params["W"] = initializers.weights(
-            init, (in_channels, out_channels, kh, kw), fan_in, fan_out, rng, self.dtype)
+        self.dtype = initializers.float_dtype(dtype, f"{name} dtype")
+        rng = check_rng(rng, name)
+        (kh, kw), C_in, C_out = self.kernel_size, self.in_channels, self.out_channels
+        fan_in, fan_out = C_out * kh * kw, C_in * kh * kw
+        self.params["W"] = initializers.weights(init, (C_in, C_out, kh, kw), fan_in, fan_out,
+                                                rng, self.dtype, what=f"{name} weights W")
         if bias:
-            self.params["b"] = initializers.bias(init, out_channels, fan_in, rng, self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+            self.params["b"] = initializers.bias(init, C_out, fan_in, rng, self.dtype,
+                                                 what=f"{name} bias b")
+        self.grads = {k: allocate(v.shape, v.dtype, f"{name} gradient d{k}")
+                      for k, v in self.params.items()}
         self.engine = None  # None: the taught passes; see use_engine
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None
         self.out_pad: tuple[int, int] = self.output_padding
+        self.y_shape: tuple | None = None
 
     def _resolve(self, shape: tuple) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
         """Check ``shape``; return the padding ``(pt, pb, pl, pr)`` and output padding to use."""
@@ -139,6 +152,10 @@ class ConvTranspose2D(Layer):
             raise ValueError(f"ConvTranspose2D padding {pads} (top, bottom, left, right) cuts "
                              f"away the whole output of input {tuple(shape)}: output would be "
                              f"{y_shape}; expected a positive height and width")
+        N, KHW = shape[0], self.kernel_size[0] * self.kernel_size[1]
+        check_allocation(y_shape, self.dtype, f"{self!r} output")
+        check_allocation((N, shape[2], shape[3], KHW * self.out_channels), self.dtype,
+                         f"{self!r} column matrix (col2im)")
         return pads, out_pad
 
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -151,21 +168,28 @@ class ConvTranspose2D(Layer):
         x = as_float_array(x, "ConvTranspose2D input", self.dtype)
         self.pads, self.out_pad = self._resolve(x.shape)
         self.x = x  # the weight gradient needs x
-        y = conv_transpose2d_forward(x, self.params["W"], self.stride, self.pads,
-                                     self.dilation, self.out_pad)
+        y_shape = conv_transpose2d_output_shape(x.shape, self.params["W"].shape, self.stride,
+                                                self.pads, self.dilation, self.out_pad)
+        run = conv_transpose2d_forward if self.engine is None \
+            else self.engine.conv_transpose2d_forward
+        y = run(x, self.params["W"], y_shape, self.stride, self.pads, self.dilation)
         if "b" in self.params:
             y += self.params["b"][:, None, None]
+        self.y_shape = y.shape
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        if self.x is None:
-            raise RuntimeError("ConvTranspose2D.backward called before forward")
-        dy = np.asarray(dy, dtype=self.dtype)
+        check_forward_done(self.x, "ConvTranspose2D")
+        dy = check_upstream(dy, self.y_shape, "ConvTranspose2D", self.dtype)
         hyper = (self.stride, self.pads, self.dilation)
-        self.grads["W"] = conv_transpose2d_weight_grad(self.x, dy, self.kernel_size, *hyper)
+        engine = self.engine
+        dw = conv_transpose2d_weight_grad if engine is None \
+            else engine.conv_transpose2d_weight_grad
+        self.grads["W"] = dw(self.x, dy, self.kernel_size, *hyper)
         if "b" in self.params:
             self.grads["b"] = dy.sum(axis=(0, 2, 3))
-        return conv_transpose2d_input_grad(dy, self.params["W"], *hyper)
+        dx = conv_transpose2d_input_grad if engine is None else engine.conv_transpose2d_input_grad
+        return dx(dy, self.params["W"], *hyper)
 
     def __repr__(self) -> str:
         extra = "" if "b" in self.params else ", bias=False"

@@ -42,7 +42,12 @@ from minae.kernels.pool import (
 )
 from minae.layers import padding as pad
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array
+from minae.layers.checks import (
+    as_float_array,
+    check_allocation,
+    check_forward_done,
+    check_upstream,
+)
 
 
 class _Pool2D(Layer):
@@ -69,6 +74,7 @@ class _Pool2D(Layer):
                                  f"kernel size {self.kernel_size} (as PyTorch requires)")
         self.engine = None  # one kernel for both paths; kept for use_engine
         self.x_shape: tuple | None = None
+        self.y_shape: tuple | None = None
         self.pads: tuple[int, int, int, int] | None = None
 
     def _check(self, shape: tuple) -> tuple[int, int, int, int]:
@@ -80,6 +86,8 @@ class _Pool2D(Layer):
             raise ValueError(f"{self.name} window {self.kernel_size} is larger than the padded "
                              f"input {padded} (input {tuple(shape)}); expected H + pt + pb >= "
                              f"{self.kernel_size[0]} and W + pl + pr >= {self.kernel_size[1]}")
+        check_allocation((shape[0], shape[1], padded[0], padded[1]), np.float64,
+                         f"{self!r} padded input")
         return pads
 
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -118,13 +126,13 @@ class MaxPool2D(_Pool2D):
         x = as_float_array(x, "MaxPool2D input")
         self.pads = self._check(x.shape)
         y, self.winner = max_pool2d_forward(x, self.kernel_size, self.stride, self.pads)
-        self.x_shape = x.shape  # backward needs only the winners and the shape
+        self.x_shape, self.y_shape = x.shape, y.shape  # backward needs the winners, shapes
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        if self.x_shape is None:
-            raise RuntimeError("MaxPool2D.backward called before forward")
-        return max_pool2d_backward(np.asarray(dy), self.winner, self.x_shape, self.kernel_size,
+        check_forward_done(self.x_shape, "MaxPool2D")
+        dy = check_upstream(dy, self.y_shape, "MaxPool2D")
+        return max_pool2d_backward(dy, self.winner, self.x_shape, self.kernel_size,
                                    self.stride, self.pads)
 
 
@@ -160,14 +168,15 @@ class AvgPool2D(_Pool2D):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "AvgPool2D input")
         self.pads = self._check(x.shape)
-        self.x_shape = x.shape
-        return avg_pool2d_forward(x, self.kernel_size, self.stride, self.pads,
-                                  self.count_include_pad)
+        y = avg_pool2d_forward(x, self.kernel_size, self.stride, self.pads,
+                               self.count_include_pad)
+        self.x_shape, self.y_shape = x.shape, y.shape
+        return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        if self.x_shape is None:
-            raise RuntimeError("AvgPool2D.backward called before forward")
-        return avg_pool2d_backward(np.asarray(dy), self.x_shape, self.kernel_size, self.stride,
+        check_forward_done(self.x_shape, "AvgPool2D")
+        dy = check_upstream(dy, self.y_shape, "AvgPool2D")
+        return avg_pool2d_backward(dy, self.x_shape, self.kernel_size, self.stride,
                                    self.pads, self.count_include_pad)
 
     def __repr__(self) -> str:

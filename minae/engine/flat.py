@@ -1,8 +1,9 @@
-"""Stride-1 convolution on flat, channels-first images: one long copy per tap, no transposes.
+"""The flat road: stride-1 convolution on flat, channels-first images, one long copy per tap.
 
-``minae.kernels.conv`` moves images to channels-last so that a row of its column matrix is a
-few runs of ``KW * C`` floats. With few channels those runs are short (3 floats for the
-lesson's first layer, ``C = 1``), and the transposes in and out cost as much as the rest. With
+The chunked road (``minae.engine.chunked``) moves images to channels-last so that a row of
+its column matrix is a few runs of ``KW * C`` floats. With few channels those runs are short
+(3 floats for the lesson's first layer, ``C = 1``), and the transposes in and out cost as much
+as the rest. With
 stride 1 there is a layout where every copy is one long run, whatever ``C``.
 
 Flat images
@@ -30,30 +31,31 @@ wide rows, zero in the junk columns::
 one batched product per tap, reading the slice of ``xp_flat`` where it lies.
 
 The input gradient is a stride-1 convolution of ``dy`` with the flipped kernel
-(``minae.kernels.flip``), so it is ``conv2d_wide_forward`` again.
+(``minae.kernels.flip``), so it is ``forward`` again.
 
-When this is faster (``minae.kernels.choose`` decides): for few channels. Each image's product
-``(F, K) @ (K, L)`` is small, and BLAS is at its best on one big product, which
-``minae.kernels.conv`` makes; with 32 channels and more that wins.
+When this is faster (``minae.engine.choose`` decides): for few channels. Each image's product
+``(F, K) @ (K, L)`` is small, and BLAS is at its best on one big product, which the chunked
+road makes; with 32 channels and more that wins.
+
+Arguments are normalised and consistent (the layer checked them); nothing here re-checks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from minae.kernels.conv import _chunks, _geometry, scratch
-from minae.kernels.geometry import as_pair
+from minae.kernels.im2col import output_shape
 
 
-def _wide_geometry(x_shape, w_shape, padding, dilation):
-    """Check the shapes (``minae.kernels.conv``'s checks and messages) and return
-    ``(padding, y_shape, Hp, Wp, L, offsets)``: the padded size, the run length ``L`` and
-    each tap's ``(p, q, s)``, ``s`` its offset in a flat padded image."""
-    _, padding, (dh, dw), y_shape = _geometry(x_shape, w_shape, 1, padding, dilation)
-    (pt, pb, pl, pr), (_, _, KH, KW), (_, _, OH, OW) = padding, w_shape, y_shape
+def _flat_geometry(x_shape, w_shape, padding, dilation):
+    """``(y_shape, Hp, Wp, L, offsets)``: the output shape, the padded size, the run length
+    ``L`` and each tap's ``(p, q, s)``, ``s`` its offset in a flat padded image."""
+    y_shape = output_shape(x_shape, w_shape, (1, 1), padding, dilation)
+    (pt, pb, pl, pr), (dh, dw), (_, _, KH, KW), (_, _, OH, OW) = padding, dilation, w_shape, \
+        y_shape
     Hp, Wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
     offsets = [(p, q, p * dh * Wp + q * dw) for p in range(KH) for q in range(KW)]
-    return padding, y_shape, Hp, Wp, (OH - 1) * Wp + OW, offsets
+    return y_shape, Hp, Wp, (OH - 1) * Wp + OW, offsets
 
 
 def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
@@ -68,7 +70,7 @@ def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
     xp[:, :, pt:pt + H, pl:pl + W] = x
 
 
-def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> np.ndarray:
+def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarray:
     """``y = conv2d(x, w)`` with stride 1, on flat images (see the module docstring).
 
     ::
@@ -77,41 +79,41 @@ def conv2d_wide_forward(x: np.ndarray, w: np.ndarray, padding=0, dilation=1) -> 
 
     Parameters
     ----------
+    engine : FastEngine (its chunk size and scratch buffers)
     x : (N, C, H, W)
     w : (F, C, KH, KW)
-    padding : int, (ph, pw) or (pt, pb, pl, pr)
-    dilation : int or (dh, dw)
+    padding : (pt, pb, pl, pr)
+    dilation : (dh, dw)
 
     Returns
     -------
     y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``)
     """
-    padding, (N, F, OH, OW), Hp, Wp, L, offsets = _wide_geometry(x.shape, w.shape, padding,
-                                                                 dilation)
+    (N, F, OH, OW), Hp, Wp, L, offsets = _flat_geometry(x.shape, w.shape, padding, dilation)
     _, C, KH, KW = w.shape
     dtype = np.result_type(x, w)
     K = C * KH * KW
     w_mat = w.reshape(F, K).astype(dtype, copy=False)  # rows (c, p, q), as w is stored
-    chunks = _chunks(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
-    n = chunks[0][1]  # the first chunk is the longest
-    xp = scratch("xp", (n, C, Hp, Wp), dtype)
+    chunks = engine.chunks(N, (C * Hp * Wp + K * OH * Wp + F * OH * Wp) * dtype.itemsize)
+    n = max((b - a for a, b in chunks), default=0)
+    xp = engine.scratch.get("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
-    cols = scratch("cols", (n, C, KH, KW, OH * Wp), dtype)
+    cols = engine.scratch.get("cols", (n, C, KH, KW, OH * Wp), dtype)
     cols[..., L:] = 0  # the tail of the last row: junk columns, kept finite
-    y_wide = scratch("rows", (n, F, OH * Wp), dtype)
+    y_wide = engine.scratch.get("rows", (n, F, OH * Wp), dtype)
     y = np.empty((N, F, OH, OW), dtype=dtype)
     for a, b in chunks:
         m = b - a
-        _pad_into(xp[:m], x[a:a + m], padding)
+        _pad_into(xp[:m], x[a:b], padding)
         for p, q, s in offsets:
             cols[:m, :, p, q, :L] = xp_flat[:m, :, s:s + L]
         np.matmul(w_mat, cols[:m].reshape(m, K, OH * Wp), out=y_wide[:m])
-        y[a:a + m] = y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW]
+        y[a:b] = y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW]
     return y
 
 
-def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=0,
-                            dilation=1) -> np.ndarray:
+def weight_grad(engine, x: np.ndarray, dy: np.ndarray, kernel_size, padding,
+                dilation) -> np.ndarray:
     """``dw = dL/dw`` of a stride-1 ``y = conv2d(x, w)``: one batched product per tap, no copy.
 
     ::
@@ -120,35 +122,32 @@ def conv2d_wide_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size, padding=
 
     Parameters
     ----------
+    engine : FastEngine
     x : (N, C, H, W), the forward input
     dy : (N, F, OH, OW)
-    kernel_size : int or (KH, KW)
+    kernel_size : (KH, KW)
 
     Returns
     -------
     dw : (F, C, KH, KW)
     """
-    (KH, KW), (N, C), F = as_pair(kernel_size, "kernel_size"), x.shape[:2], dy.shape[1]
-    padding, y_shape, Hp, Wp, L, offsets = _wide_geometry(x.shape, (F, C, KH, KW), padding,
-                                                          dilation)
-    if tuple(dy.shape) != y_shape:
-        raise ValueError(f"conv2d_weight_grad: dy has shape {tuple(dy.shape)}; expected "
-                         f"{y_shape} for an input of shape {tuple(x.shape)}")
+    (KH, KW), (N, C), F = kernel_size, x.shape[:2], dy.shape[1]
+    y_shape, Hp, Wp, L, offsets = _flat_geometry(x.shape, (F, C, KH, KW), padding, dilation)
     OH, OW = y_shape[2:]
     dtype = np.result_type(x, dy)
-    chunks = _chunks(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
-    n = chunks[0][1]  # the first chunk is the longest
-    xp = scratch("xp", (n, C, Hp, Wp), dtype)
+    chunks = engine.chunks(N, (C * Hp * Wp + F * OH * Wp) * dtype.itemsize)
+    n = max((b - a for a, b in chunks), default=0)
+    xp = engine.scratch.get("xp", (n, C, Hp, Wp), dtype)
     xp_flat = xp.reshape(n, C, Hp * Wp)
-    dy_wide = scratch("rows", (n, F, OH, Wp), dtype)
+    dy_wide = engine.scratch.get("rows", (n, F, OH, Wp), dtype)
     dy_wide[:, :, :, OW:] = 0  # the junk columns add nothing
     dy_flat = dy_wide.reshape(n, F, OH * Wp)
-    part = scratch("cols", (n, F, C), dtype)
+    part = engine.scratch.get("cols", (n, F, C), dtype)
     dw = np.zeros((F, C, KH, KW), dtype=dtype)
     for a, b in chunks:
         m = b - a
-        _pad_into(xp[:m], x[a:a + m], padding)
-        dy_wide[:m, :, :, :OW] = dy[a:a + m]
+        _pad_into(xp[:m], x[a:b], padding)
+        dy_wide[:m, :, :, :OW] = dy[a:b]
         for p, q, s in offsets:
             # (m, F, L) @ (m, L, C): the transpose is a view, read by BLAS in place
             np.matmul(dy_flat[:m, :, :L], xp_flat[:m, :, s:s + L].transpose(0, 2, 1),
