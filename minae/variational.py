@@ -21,12 +21,13 @@ same one. The lesson's code mixes them (see ``kl_divergence``), and that is a bu
 Shapes: ``z_mean``, ``z_log_sigma``, ``eps``, ``z``: ``(N, latent_dim)``. Per-example results
 (``kl_divergence``, ``log_normal``) are ``(N,)``: summed over the last axis.
 
-Why the importance-weighted pieces live here (and the loop over a model in ``vae.py``)
---------------------------------------------------------------------------------------
+Why the importance-weighted pieces live here (and the loop over a model in ``vae/evaluate.py``)
+-----------------------------------------------------------------------------------------------
 ``log_normal``, ``logsumexp`` and ``importance_weighted_log_likelihood`` are the estimator's
 math, independent of any network: they take arrays and can be tested against scipy on arrays.
 Running the decoder ``K`` times per image, in memory-sized chunks, needs a model, so that part
-is ``VAE.log_likelihood`` in ``vae.py``. Arrows point down: ``vae.py`` imports this file.
+is ``log_likelihood`` in ``minae/vae/evaluate.py``. Arrows point down: ``minae/vae/`` imports
+this file, never the other way.
 """
 
 from __future__ import annotations
