@@ -35,6 +35,10 @@ def evaluate(model, images: np.ndarray) -> dict:
     """Test BCE per pixel (and its floor), MSE and PSNR of ``model``'s reconstructions."""
     logits = model.decode(model.encode(images))
     rec = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+    if not np.isfinite(logits).all():  # the last good weights of a diverged run can overflow
+        nan = float("nan")
+        return {"bce": nan, "bce_floor": metrics.bce_floor_per_pixel(images), "mse": nan,
+                "psnr": nan, "reconstructions": rec.astype(np.float32)}
     return {
         "bce": metrics.bce_per_pixel(logits, images, logits=True),
         "bce_floor": metrics.bce_floor_per_pixel(images),

@@ -205,3 +205,61 @@ def test_validation_extra_arrays_must_match_the_training_ones():
         fit(model, x, extra=(np.arange(10),), optimizer=SGD(0.1),
             validation=(x[:4], None, np.zeros((4, 2))), verbose=0)
     assert model.seen == [] and calls == []
+
+
+def test_a_nonfinite_output_is_caught_before_the_loss_function_sees_it():
+    x = low_rank_data(n=50)
+    model, opt = dense_ae(), Adam(1e-3)
+    forward, calls, saved = model.forward, {"n": 0}, {}
+
+    def overflowing_forward(xb):
+        out = forward(xb)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            saved["params"] = snapshot(model)
+            out = out.copy()
+            out[0] = np.inf
+        return out
+
+    model.forward = overflowing_forward
+    seen_by_loss = []
+
+    def recording_mse(out, target):
+        seen_by_loss.append(np.isfinite(out).all())
+        return mse(out, target)
+
+    with pytest.raises(TrainingDivergedError, match=r"batch 2/2: the model's output has 12 inf "
+                                                    r"of 300 entries") as info:
+        fit(model, x, loss=recording_mse, optimizer=opt, batch_size=25, verbose=0)
+    assert info.value.what == "output" and seen_by_loss == [True]
+    assert_params_equal(model, saved["params"])
+
+
+def test_a_model_whose_own_loss_refuses_its_nan_output_is_said_to_diverge():
+    class Overflowing(OwnLossAE):
+        def forward(self, x):
+            return np.full_like(x, np.nan) if self.poisoned else self.net.forward(x)
+
+        def loss(self, x, *extra):
+            if self.poisoned:
+                raise ValueError("mse: predictions contain NaN")
+            self.poisoned = len(self.seen) == 0  # the second batch goes wrong
+            return super().loss(x, *extra)
+
+    model = Overflowing()
+    model.poisoned = False
+    with pytest.raises(TrainingDivergedError, match="batch 2/2: the model's output has") as info:
+        fit(model, low_rank_data(n=50), optimizer=SGD(0.01), batch_size=25, verbose=0)
+    assert isinstance(info.value.__cause__, ValueError)  # the loss's own message is kept
+
+
+def test_a_loss_error_that_is_not_about_the_output_is_not_called_divergence():
+    class Picky(OwnLossAE):
+        def forward(self, x):
+            return self.net.forward(x)
+
+        def loss(self, x, *extra):
+            raise ValueError("targets must be in [0, 1]")
+
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\]"):
+        fit(Picky(), low_rank_data(n=50), optimizer=SGD(0.01), batch_size=25, verbose=0)

@@ -75,8 +75,14 @@ def train_aae(model: AdversarialAutoencoder, x: np.ndarray, labels: np.ndarray |
                 if schedules is not None:
                     for opt, schedule in zip(phases, schedules, strict=True):
                         opt.lr = schedule(step)
-                check = finite_before_step((epoch + 1, step_in_epoch + 1, n_batches), history)
-                logs = model.train_step(xb, optimizers, rng=rng, labels=yb, before_step=check)
+                where = (epoch + 1, step_in_epoch + 1, n_batches)
+                try:
+                    logs = model.train_step(xb, optimizers, rng=rng, labels=yb,
+                                            before_step=finite_before_step(where, history))
+                except ValueError as e:  # a loss refused non-finite numbers: did it diverge?
+                    guard.check_output(model.autoencoder.forward(xb), where,
+                                       optimizers.reconstruction.lr, history, cause=e)
+                    raise
                 step_in_epoch += 1
                 step += 1
                 for k, v in logs.items():

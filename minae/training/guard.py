@@ -2,7 +2,7 @@
 
 Before ``optimizer.step`` runs on a batch, ``fit`` checks three things, in this order:
 
-1. the batch's loss is finite (``check_loss``);
+1. the model's output and the batch's loss are finite (``check_output``, ``check_loss``);
 2. the learning rate the step will use is finite (``check_step``);
 3. every gradient in ``model.grads`` is finite (``check_step``).
 
@@ -40,7 +40,8 @@ class TrainingDivergedError(FloatingPointError):
     value : float
         That batch's loss (NaN if the loss was not computed).
     what : str
-        What was not finite: ``"loss"``, ``"learning rate"``, ``"gradient of 'encoder.0.W'"``
+        What was not finite: ``"output"``, ``"loss"``, ``"learning rate"``,
+        ``"gradient of 'encoder.0.W'"``
         or ``"parameter 'encoder.0.W' after the update"``.
     history : History
         The epochs completed before it. The parameters are those after the last good batch
@@ -91,6 +92,20 @@ def check_loss(value: float, where: tuple[int, int, int], lr, history: History) 
     if not math.isfinite(value):
         raise _diverged("loss", f"the training loss became {value}", where, value, lr,
                         history, KEPT)
+
+
+def check_output(out, where: tuple[int, int, int], lr, history: History,
+                 cause: BaseException | None = None) -> None:
+    """Raise if the model's output ``out`` on batch ``where`` is not finite.
+
+    ``fit`` checks the output before the loss function sees it (losses refuse NaN
+    predictions with a ``ValueError``); ``cause`` is such an error, raised by a model's own
+    loss, that this check explains."""
+    out = np.asarray(out)
+    if out.dtype.kind == "f" and not all_finite(out):
+        err = _diverged("output", f"the model's output has {describe_nonfinite(out)}", where,
+                        math.nan, lr, history, KEPT)
+        raise err from cause
 
 
 def check_step(grads: dict[str, np.ndarray], lr, value: float, where: tuple[int, int, int],

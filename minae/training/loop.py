@@ -146,7 +146,8 @@ def fit(model, x, y=None, *, optimizer, loss=AUTO, epochs: int = 1, batch_size: 
                 yb = xb if plan.y_is_x else b[-1]
                 x_in = xb if transform is None else transform(xb, rng)
                 where = (epoch + 1, i + 1, n_batches)
-                value, parts, grad = batch_loss(model, plan, x_in, yb, eb)
+                value, parts, grad = batch_loss(model, plan, x_in, yb, eb, where, history,
+                                                learning_rate(optimizer))
                 guard.check_loss(value, where, learning_rate(optimizer), history)
                 model.backward() if plan.own_loss else model.backward(grad)
                 guard.check_step(model.grads, learning_rate(optimizer), value, where, history)
@@ -181,12 +182,27 @@ def fit(model, x, y=None, *, optimizer, loss=AUTO, epochs: int = 1, batch_size: 
     return history
 
 
-def batch_loss(model, plan: FitPlan, xb, yb, eb) -> tuple[float, dict, np.ndarray | None]:
-    """Forward pass and loss of one batch: ``(value, parts, grad)`` (grad None for kind (b))."""
+def batch_loss(model, plan: FitPlan, xb, yb, eb, where=None, history=None,
+               lr=None) -> tuple[float, dict, np.ndarray | None]:
+    """Forward pass and loss of one batch: ``(value, parts, grad)`` (grad None for kind (b)).
+
+    With ``where`` (a training batch), a non-finite output raises ``TrainingDivergedError``
+    (``guard.check_output``): before the loss function for kind (a); for kind (b), when the
+    model's own loss refused its numbers, by looking at ``model.forward``'s output.
+    """
     if plan.own_loss:
-        value, parts = split_result(model.loss(xb, *eb), type(model).__name__)
+        try:
+            result = model.loss(xb, *eb)
+        except ValueError as e:
+            if where is not None and callable(getattr(model, "forward", None)):
+                guard.check_output(model.forward(xb, *eb), where, lr, history, cause=e)
+            raise
+        value, parts = split_result(result, type(model).__name__)
         return value, parts, None
-    value, grad = plan.loss_fn(model.forward(xb, *eb), yb)
+    out = model.forward(xb, *eb)
+    if where is not None:
+        guard.check_output(out, where, lr, history)
+    value, grad = plan.loss_fn(out, yb)
     return float(value), {}, grad
 
 
