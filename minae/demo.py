@@ -135,9 +135,9 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
     p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr:g})")
     p.add_argument("--threads", type=int, default=None, metavar="T",
                    help="train autoencoders on T threads, each batch split between copies of "
-                        "the model (minae.parallel.SplitBatch; 1 = no split; default: one per "
-                        "core when BLAS can be held to one thread, i.e. threadpoolctl is "
-                        "installed or OPENBLAS_NUM_THREADS=1, else 1)")
+                        "the model (minae.engine.parallel.SplitBatch; 1 = no split; default: "
+                        "one per core when BLAS can be held to one thread, i.e. threadpoolctl "
+                        "is installed or OPENBLAS_NUM_THREADS=1, else 1)")
     p.set_defaults(_name=name, _epochs=epochs, _quick_epochs=quick_epochs,
                    _quick_limit=quick_limit)
     return p
@@ -153,7 +153,7 @@ def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace
     args = parser.parse_args(argv)
     args.threads_chosen = args.threads is not None
     if args.threads is None:
-        from minae.parallel import auto_threads
+        from minae.engine.parallel import auto_threads
 
         args.threads = auto_threads()
     if args.epochs is None:
@@ -243,7 +243,7 @@ def split_batches(model, threads: int, loss):
     """The model ``fit`` should train: ``SplitBatch(model, threads)`` when a loss function
     trains it (a model with its own loss, the VAE, is not split) and ``threads > 1``; else
     ``model`` itself. The one place this is decided."""
-    from minae.parallel import SplitBatch
+    from minae.engine.parallel import SplitBatch
 
     return SplitBatch(model, threads) if loss is not None and threads > 1 else model
 
@@ -255,7 +255,7 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     Uses ``args.epochs``, ``args.batch_size`` and ``args.seed`` unless given; the lesson's
     optimizer and loss (BCE per pixel on logits) unless given. With a loss function (not a
     VAE's own loss) and ``args.threads > 1``, each batch is split between that many threads
-    (``minae.parallel.SplitBatch``): the same arithmetic, on every core. On Ctrl-C ``fit``
+    (``minae.engine.parallel.SplitBatch``): the same arithmetic, on every core. On Ctrl-C ``fit``
     stops after the batch and keeps the weights; this prints one line saying the figures will
     show the model as it is, and returns the history (``None`` if the interrupt came before
     ``fit`` returned one). If training diverges, the parameters are those after the last good
@@ -263,7 +263,7 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     status 2, after the figures) and returns the history of the epochs completed. Other ``fit``
     keywords (``transform=``, ``validation=``) pass through.
     """
-    from minae.parallel import one_blas_thread
+    from minae.engine.parallel import one_blas_thread
     from minae.training import fit
 
     optimizer = lesson_optimizer(args) if optimizer is None else optimizer

@@ -109,7 +109,7 @@ def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsy
 
 def test_without_threadpoolctl_the_default_is_one_thread_and_it_says_how_to_split(
         tmp_path, capsys, monkeypatch):
-    from minae import parallel
+    from minae.engine import parallel
 
     for name in parallel.ONE_THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -185,7 +185,7 @@ def test_every_demo_turns_the_fast_engine_on_visibly(filename):
 def test_the_conv_autoencoder_trains_on_the_fast_engine(tmp_path, monkeypatch):
     import minae.training
     from minae.engine import FastEngine
-    from minae.parallel import leaves
+    from minae.engine.parallel import leaves
 
     real_fit, engines = minae.training.fit, []
 

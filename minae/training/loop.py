@@ -118,8 +118,8 @@ def fit(model, x, y=None, *, optimizer, loss=AUTO, epochs: int = 1, batch_size: 
     TypeError, ValueError
         Bad arguments, before any training.
     TrainingDivergedError
-        A batch's loss, one of its gradients, or the learning rate was NaN or infinite
-        (epoch, batch and what in the message). It is raised before that batch's update,
+        A batch's output, its loss, one of its gradients, or the learning rate was NaN or
+        infinite (epoch, batch and what in the message). It is raised before that batch's update,
         so what is kept is exactly the state after the last good batch: every parameter
         array, the optimizer's state (its moments and step count) and ``err.history`` (the
         epochs completed). Only an update that itself overflows (finite numbers whose step
