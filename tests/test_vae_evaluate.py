@@ -1,5 +1,5 @@
-"""vae/evaluate.py and vae/use.py: the IW estimator against an exact likelihood, the ELBO, the
-KL per unit, the Bernoulli floor, encode / decode / reconstruct / generate."""
+"""vae/evaluate.py: the IW estimator against an exact likelihood, the ELBO, the KL per unit,
+the Bernoulli floor."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from vae_helpers import IMAGE, LIKELIHOODS, images
 
 from minae.layers.dense import Dense
 from minae.layers.sequential import Sequential
-from minae.vae import VAE, bernoulli_floor, conditional_vae, dense_vae
+from minae.vae import VAE, bernoulli_floor, dense_vae
 from minae.variational import kl_divergence, log_normal, sample
 
 # --- the importance-weighted estimate ----------------------------------------------------------
@@ -168,27 +168,3 @@ def test_sse_evaluation_is_in_true_nats():
     _, parts = model.loss(x)  # the same draw as evaluate_elbo's
     assert np.isclose(report.reconstruction, parts["reconstruction"] + 6 * np.log(np.pi))
     assert report.bernoulli_floor is None
-
-
-def test_reconstruct_decode_generate_shapes_and_ranges():
-    rng = np.random.default_rng(12)
-    model = dense_vae(latent_dim=2, hidden=6, input_shape=IMAGE, rng=rng)
-    x = images(rng, 5).astype(np.float32)
-    out = model.reconstruct(x, batch_size=2)
-    assert out.shape == x.shape and out.dtype == np.float32
-    assert np.all((out > 0) & (out < 1))  # probabilities
-    z_mean, _ = model.encode(x)
-    assert np.allclose(model.decode(z_mean), np.log(out / (1 - out)), atol=1e-4)  # logits
-    assert model.reconstruct(x).tolist() == model.reconstruct(x).tolist()  # deterministic
-    g = model.generate(4, rng=np.random.default_rng(0))
-    assert g.shape == (4, *IMAGE) and np.array_equal(g, model.generate(4, np.random.default_rng(0)))
-    cvae = conditional_vae(num_classes=3, latent_dim=2, hidden=6, input_shape=IMAGE, rng=rng)
-    assert cvae.generate(np.array([0, 2, 2]), rng).shape == (3, *IMAGE)
-    assert cvae.reconstruct(x, np.array([0, 1, 2, 0, 1])).shape == x.shape
-    assert cvae.decode(np.zeros((2, 2)), np.array([0, 1])).shape == (2, *IMAGE)
-    assert cvae.log_likelihood(x, np.zeros(5, dtype=int), k=4, rng=rng).shape == (5,)
-    # the decoder is told the class: the same z with different labels decodes differently
-    a, b = cvae.decode(np.zeros((1, 2)), [0]), cvae.decode(np.zeros((1, 2)), [1])
-    assert not np.allclose(a, b)
-
-
