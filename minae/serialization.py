@@ -226,6 +226,12 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
     """Every array of the ``.npz`` at ``path``, fully read (so corruption shows up here)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no file at {path!r}")
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+        raise ValueError(f"load: {path!r} is not a readable .npz file of parameters: it is not "
+                         f"a zip archive at all (it starts with {head!r}); save writes .npz "
+                         "archives")
     try:
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):
