@@ -7,18 +7,20 @@
 For the layers of the lesson's two convolutional models (batch 128, float32), each pass
 (forward, input gradient, weight gradient) is timed for
 
-* ``minae``: what the layers run. ``Conv2D`` calls ``minae.kernels.choose``, which picks a
-  road per pass (flat images for few channels, the flipped kernel for far fewer outputs,
-  channels-last otherwise; its docstring has the rule); ``ConvTranspose2D`` calls
-  ``minae.kernels.conv``;
-* the roads and variants on their own: ``chan-last`` (``minae.kernels.conv`` alone: im2col /
-  col2im a chunk of images at a time, one matrix product per chunk, whole-image col2im runs
-  where the stride is 1), ``flat`` (``minae.kernels.wide`` for all three passes; stride 1
-  only), ``whole`` (channels-last with one chunk of the whole batch and row-by-row col2im:
-  the textbook im2col + one matrix product), ``row col2im`` (channels-last without the
-  whole-image col2im runs), ``2 threads`` (channels-last on each half of the batch in two
-  threads, BLAS at one thread each if threadpoolctl is importable), ``einsum``
-  (``np.tensordot`` on a strided window view of the NCHW input, no layout tricks);
+* ``plain``: what the layers run without an engine: the taught passes of
+  ``minae.kernels.conv`` (whole-batch im2col / col2im, one matrix product);
+* ``fast``: what the layers run after ``model.use_engine(FastEngine())``: the engine's rule
+  (``minae.engine.choose``) picks a road per pass (flat images for few channels, the flipped
+  kernel for far fewer outputs, chunked channels-last otherwise). This is the column the
+  headline figures (GFLOP/s, fraction of the ceiling, speed-ups) are about;
+* the engine's roads and variants on their own, each an engine configured by its constructor
+  settings: ``chunked`` (``minae.engine.chunked`` alone: im2col / col2im a chunk of images at
+  a time, one matrix product per chunk, flat col2im rows where the stride is 1), ``flat``
+  (``minae.engine.flat`` for all three passes; stride 1 only), ``whole`` (the chunked road
+  with one chunk of the whole batch and row-by-row col2im), ``row col2im`` (chunked without
+  the flat col2im rows), ``2 threads`` (chunked on each half of the batch in two threads,
+  BLAS at one thread each if threadpoolctl is importable), ``einsum`` (``np.tensordot`` on a
+  strided window view of the NCHW input, no layout tricks);
 * ``reference``: the plain loops of ``minae.kernels.reference`` on one image and one output
   channel, scaled up per output element (so "speed-up" is per unit of work);
 * ``matmul``: the bare NumPy matrix product of the same im2col sizes, ``(M, K) @ (K, F)`` and
@@ -48,7 +50,6 @@ import sys
 import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -59,10 +60,14 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from minae.kernels import choose, flip, wide
-from minae.kernels import conv as kconv
+from minae.engine import FastEngine, chunked, flat
+from minae.kernels import conv as taught
+from minae.kernels import flip
 from minae.kernels import reference as ref
 from minae.kernels.geometry import effective_size, window_slice
+from minae.kernels.im2col import output_shape
+
+FAST = FastEngine()  # the engine the "fast" column uses: its default settings
 
 # ----------------------------------------------------------------------------------------------
 # the layers
@@ -140,7 +145,7 @@ class Problem:
         self.hyper = ((s, s), pad, (1, 1))
         self.x = rng.standard_normal((batch, c, n, n), dtype=np.float32)
         self.w = rng.standard_normal(w_shape, dtype=np.float32)
-        self.y_shape = kconv._geometry(self.x.shape, self.w.shape, *self.hyper)[3]
+        self.y_shape = output_shape(self.x.shape, self.w.shape, *self.hyper)
         self.dy = rng.standard_normal(self.y_shape, dtype=np.float32)
         N, F, OH, OW = self.y_shape
         self.M, self.K, self.F = N * OH * OW, c * case.k * case.k, F
@@ -149,8 +154,6 @@ class Problem:
     # the underlying convolution's three passes, by any implementation ``impl``
     def conv_pass(self, which: str, impl) -> np.ndarray:
         x, w, dy, h = self.x, self.w, self.dy, self.hyper
-        if isinstance(impl, AsLayers):
-            impl = impl.pick(self.case)
         if which == "conv forward":
             return impl.forward(x, w, h)
         if which == "conv input grad":
@@ -170,81 +173,80 @@ class Problem:
 # implementations
 # ----------------------------------------------------------------------------------------------
 
-class Minae:
-    """minae.kernels.conv with its module settings temporarily replaced."""
-
-    def __init__(self, chunk_bytes: int | None = None, wide_rows_waste: float | None = None):
-        self.chunk_bytes, self.wide_rows_waste = chunk_bytes, wide_rows_waste
-
-    @contextmanager
-    def settings(self):
-        saved = kconv.CHUNK_BYTES, kconv.WIDE_ROWS_WASTE
-        if self.chunk_bytes is not None:
-            kconv.CHUNK_BYTES = self.chunk_bytes
-        if self.wide_rows_waste is not None:
-            kconv.WIDE_ROWS_WASTE = self.wide_rows_waste
-        try:
-            yield
-        finally:
-            kconv.CHUNK_BYTES, kconv.WIDE_ROWS_WASTE = saved
+class Plain:
+    """The taught passes of minae.kernels.conv: what the layers run without an engine."""
 
     def forward(self, x, w, h):
-        with self.settings():
-            return kconv.conv2d_forward(x, w, *h)
+        return taught.conv2d_forward(x, w, *h)
 
     def input_grad(self, dy, w, x_shape, h):
-        with self.settings():
-            return kconv.conv2d_input_grad(dy, w, x_shape, *h)
+        return taught.conv2d_input_grad(dy, w, x_shape, *h)
 
     def weight_grad(self, x, dy, w_shape, h):
-        with self.settings():
-            return kconv.conv2d_weight_grad(x, dy, w_shape[2:], *h)
+        return taught.conv2d_weight_grad(x, dy, w_shape[2:], *h)
 
 
-class Chosen:
-    """minae.kernels.choose: a road per pass (what Conv2D calls)."""
+class Fast:
+    """A FastEngine's passes: what the layers run after ``model.use_engine(engine)``."""
+
+    def __init__(self, engine: FastEngine):
+        self.engine = engine
 
     def forward(self, x, w, h):
-        return choose.conv2d(x, w, *h)
+        return self.engine.conv2d(x, w, *h)
 
     def input_grad(self, dy, w, x_shape, h):
-        return choose.conv2d_dx(dy, w, x_shape, *h)
+        return self.engine.conv2d_dx(dy, w, x_shape, *h)
 
     def weight_grad(self, x, dy, w_shape, h):
-        return choose.conv2d_dw(x, dy, w_shape[2:], *h)
+        return self.engine.conv2d_dw(x, dy, w_shape[2:], *h)
 
 
-class AsLayers:
-    """What the layers run: Conv2D goes through choose, ConvTranspose2D through conv.py."""
+class Chunked:
+    """The engine's chunked road alone, on an engine with the given settings."""
 
-    def pick(self, case: Case):
-        return Minae() if case.transposed else Chosen()
+    def __init__(self, engine: FastEngine):
+        self.engine = engine
+
+    def forward(self, x, w, h):
+        return chunked.forward(self.engine, x, w, *h)
+
+    def input_grad(self, dy, w, x_shape, h):
+        return chunked.input_grad(self.engine, dy, w, x_shape, *h)
+
+    def weight_grad(self, x, dy, w_shape, h):
+        return chunked.weight_grad(self.engine, x, dy, w_shape[2:], *h)
 
 
 class Flat:
-    """minae.kernels.wide for every pass (the input gradient by the flip identity)."""
+    """The engine's flat road for every pass (the input gradient by the flip identity)."""
+
+    def __init__(self, engine: FastEngine):
+        self.engine = engine
 
     @staticmethod
     def applies(case: Case) -> bool:
         return case.stride == 1 and not case.transposed
 
     def forward(self, x, w, h):
-        return wide.conv2d_wide_forward(x, w, h[1], h[2])
+        return flat.forward(self.engine, x, w, h[1], h[2])
 
     def input_grad(self, dy, w, x_shape, h):
         flipped = flip.flip_padding(h[1], w.shape[2:], h[2])
-        return wide.conv2d_wide_forward(dy, flip.flip_kernel(w), flipped, h[2])
+        return flat.forward(self.engine, dy, flip.flip_kernel(w), flipped, h[2])
 
     def weight_grad(self, x, dy, w_shape, h):
-        return wide.conv2d_wide_weight_grad(x, dy, w_shape[2:], h[1], h[2])
+        return flat.weight_grad(self.engine, x, dy, w_shape[2:], h[1], h[2])
 
 
 class TwoThreads:
-    """The idea tried and dropped: minae's kernels on each half of the batch in two threads
+    """The idea tried and dropped: the chunked road on each half of the batch in two threads
     (NumPy releases the GIL in copies and products), with BLAS limited to one thread per call
-    when threadpoolctl is importable (else BLAS keeps its own threads: oversubscribed)."""
+    when threadpoolctl is importable (else BLAS keeps its own threads: oversubscribed). The
+    two threads share one engine, whose scratch buffers are per thread."""
 
-    def __init__(self):
+    def __init__(self, engine: FastEngine):
+        self.road = Chunked(engine)
         self.pool = ThreadPoolExecutor(max_workers=2)
         try:
             from threadpoolctl import ThreadpoolController
@@ -260,17 +262,17 @@ class TwoThreads:
             return [f.result() for f in [self.pool.submit(fn, 0, h), self.pool.submit(fn, h, n)]]
 
     def forward(self, x, w, h):
-        return np.concatenate(self._halves(lambda a, b: kconv.conv2d_forward(x[a:b], w, *h),
+        return np.concatenate(self._halves(lambda a, b: self.road.forward(x[a:b], w, h),
                                            len(x)))
 
     def input_grad(self, dy, w, x_shape, h):
         return np.concatenate(self._halves(
-            lambda a, b: kconv.conv2d_input_grad(dy[a:b], w, (b - a,) + x_shape[1:], *h),
+            lambda a, b: self.road.input_grad(dy[a:b], w, (b - a,) + x_shape[1:], h),
             len(dy)))
 
     def weight_grad(self, x, dy, w_shape, h):
         return sum(self._halves(
-            lambda a, b: kconv.conv2d_weight_grad(x[a:b], dy[a:b], w_shape[2:], *h), len(x)))
+            lambda a, b: self.road.weight_grad(x[a:b], dy[a:b], w_shape, h), len(x)))
 
 
 class Einsum:
@@ -400,17 +402,17 @@ def reference_time(p: Problem, which: str) -> float:
 def peak_extra_bytes(fn) -> tuple[int, int]:
     """(peak bytes a pass allocates beyond what it returns, bytes it returns).
 
-    The kernels' scratch buffers are released first, so the peak includes them: this is the
-    memory a pass needs, which the kernels then keep for the next call.
+    The fast engine's scratch buffers are released first, so the peak includes them: this is
+    the memory a pass needs, which the engine then keeps for the next call.
     """
-    kconv.release_scratch()
+    FAST.release_scratch()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         out = fn()
         now, peak = tracemalloc.get_traced_memory()
-        kept = now - base - kconv.scratch_bytes()
+        kept = now - base - FAST.scratch_bytes()
     finally:
         tracemalloc.stop()
     del out
@@ -469,13 +471,14 @@ def blas_threads() -> int:
 # the run
 # ----------------------------------------------------------------------------------------------
 
-VARIANTS = {
-    "minae": AsLayers(),
-    "chan-last": Minae(),
-    "flat": Flat(),
-    "whole": Minae(chunk_bytes=2 ** 62, wide_rows_waste=-1.0),
-    "row col2im": Minae(wide_rows_waste=-1.0),
-    "2 threads": TwoThreads(),
+VARIANTS = {  # each road configured by an engine's constructor settings, never a module's
+    "fast": Fast(FAST),
+    "plain": Plain(),
+    "chunked": Chunked(FastEngine()),
+    "flat": Flat(FastEngine()),
+    "whole": Chunked(FastEngine(chunk_bytes=2 ** 62, flat_rows_waste=-1.0)),
+    "row col2im": Chunked(FastEngine(flat_rows_waste=-1.0)),
+    "2 threads": TwoThreads(FastEngine()),
     "einsum": Einsum(),
 }
 
@@ -541,8 +544,8 @@ def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
             times = dict(best[(p.case.name, layer_pass)])
             ceiling = times.pop("matmul")
             ref_t = reference_time(p, which)
-            t = times["minae"]
-            extra, kept = peak_extra_bytes(partial(p.conv_pass, which, VARIANTS["minae"]))
+            t = times["fast"]
+            extra, kept = peak_extra_bytes(partial(p.conv_pass, which, VARIANTS["fast"]))
             rows.append({
                 "layer": p.case.name, "model": p.case.model, "shape": p.case.label(),
                 "pass": layer_pass, "computed_as": which, "target": p.case.target,
@@ -559,7 +562,7 @@ def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
         for row in rows:
             ms = torch_ms[f"{row['layer']}/{row['pass']}"]
             row["ms"]["torch"] = ms
-            row["torch_ratio"] = row["ms"]["minae"] / ms
+            row["torch_ratio"] = row["ms"]["fast"] / ms
     for row in rows:
         print(_row_line(row), flush=True)
     return rows
@@ -569,17 +572,17 @@ def _row_line(r: dict) -> str:
     torch = f"{r['ms']['torch']:8.2f} {r['torch_ratio']:6.2f}x" if "torch_ratio" in r else \
         f"{'-':>8} {'-':>7}"
     mark = "*" if r["target"] else " "
-    return (f"{r['layer']:<9}{mark}{r['shape']:<24} {r['pass']:<11} {r['ms']['minae']:8.2f} "
+    return (f"{r['layer']:<9}{mark}{r['shape']:<24} {r['pass']:<11} {r['ms']['fast']:8.2f} "
             f"{r['gflops']:7.1f} {r['matmul_ms']:8.2f} {r['fraction_of_matmul']:6.0%} "
-            f"{r['speedup_over_reference']:9.0f}x {torch}")
+            f"{r['speedup_over_reference']:9.0f}x {torch} {r['ms']['plain']:8.2f}")
 
 
 HEADER = (f"{'layer':<10}{'shape':<24} {'pass':<11} {'ms':>8} {'GFLOP/s':>7} {'matmul':>8} "
-          f"{'%ceil':>6} {'vs loops':>10} {'torch ms':>8} {'/torch':>7}")
+          f"{'%ceil':>6} {'vs loops':>10} {'torch ms':>8} {'/torch':>7} {'plain ms':>8}")
 
 
 def run_scaling(cases, batches, repeats, rounds: int = 2) -> dict:
-    """Forward + both gradients of minae, per batch size, per case (milliseconds).
+    """Forward + both gradients on the fast engine, per batch size, per case (milliseconds).
 
     Like the table, the sweep goes round ``rounds`` times and keeps each figure's best.
     """
@@ -588,7 +591,7 @@ def run_scaling(cases, batches, repeats, rounds: int = 2) -> dict:
     out = {c.name: {b: float("inf") for b in batches} for c in cases}
     for _ in range(rounds):
         for (name, batch), p in problems.items():
-            fns = {ps: partial(p.conv_pass, p.layer_pass(ps), VARIANTS["minae"]) for ps in PASSES}
+            fns = {ps: partial(p.conv_pass, p.layer_pass(ps), VARIANTS["fast"]) for ps in PASSES}
             t = interleaved_best(fns, repeats)
             out[name][batch] = min(out[name][batch], 1e3 * sum(t.values()))
     base = 32 if 32 in batches else batches[0]
@@ -658,8 +661,7 @@ def main(argv=None) -> int:
           + ("" if args.quick else " in each of 2 rounds"))
     print(f"BLAS: {blas_info()}")
     print(f"numpy {np.__version__}, python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, minae CHUNK_BYTES={kconv.CHUNK_BYTES}, "
-          f"WIDE_ROWS_WASTE={kconv.WIDE_ROWS_WASTE}")
+          f"{os.cpu_count()} cores, fast engine {FAST!r}")
     torch_ms = None if args.no_torch else torch_times(cases, args.batch, repeats)
     print("torch: " + (f"{torch_ms['version']}, {torch_ms['threads']} threads, timed in a "
                        "child process" if torch_ms else "not importable or --no-torch (skipped)"))
@@ -684,6 +686,14 @@ def main(argv=None) -> int:
           + ("clean figures)" if others < 0.05 else
              "figures are noisy: the best clean repetition is kept, rerun when the machine is "
              "quiet)"))
+
+    print("\nplain path (the taught passes, no engine) against the fast engine, per layer "
+          "(forward + both gradients, ms):")
+    for name in dict.fromkeys(r["layer"] for r in rows):
+        rs = [r for r in rows if r["layer"] == name]
+        plain, fast_ms = (sum(r["ms"][k] for r in rs) for k in ("plain", "fast"))
+        print(f"  {name:<9} plain {plain:8.2f}   fast {fast_ms:8.2f}   plain / fast "
+              f"{plain / fast_ms:5.2f}")
 
     print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
     names = list(VARIANTS) + (["torch"] if torch_ms else [])
@@ -712,13 +722,13 @@ def main(argv=None) -> int:
         print("\ntarget layers (>= 16 channels in and out): forward + both gradients")
         for name in targets:
             rs = [r for r in rows if r["layer"] == name]
-            frac = sum(r["matmul_ms"] for r in rs) / sum(r["ms"]["minae"] for r in rs)
+            frac = sum(r["matmul_ms"] for r in rs) / sum(r["ms"]["fast"] for r in rs)
             worst = min(r["fraction_of_matmul"] for r in rs)
             summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
             line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
                     f"(worst pass {worst:.0%})")
             if torch_ms:
-                ratio = sum(r["ms"]["minae"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
+                ratio = sum(r["ms"]["fast"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
                 summary[name]["torch_ratio"] = ratio
                 line += f", {ratio:.2f}x torch's time"
             print(line)
@@ -727,7 +737,10 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"blas": blas_info(), "numpy": np.__version__, "cores": os.cpu_count(),
-                       "chunk_bytes": kconv.CHUNK_BYTES, "wide_rows_waste": kconv.WIDE_ROWS_WASTE,
+                       "engine": {"chunk_bytes": FAST.chunk_bytes,
+                                  "flat_rows_waste": FAST.flat_rows_waste,
+                                  "flip_ratio": FAST.flip_ratio,
+                                  "flat_max_channels": FAST.flat_max_channels},
                        "torch": torch_ms and torch_ms["version"], "load_average": load,
                        "others_cpu_share": others, "clean_repetitions": clean,
                        "batch": args.batch, "repeats": repeats, "rows": rows,

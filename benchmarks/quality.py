@@ -11,6 +11,10 @@ above the table and stored in the JSON.
     python benchmarks/quality.py --json results.json          # the table, and JSON to a file
     python benchmarks/quality.py --json -                     # JSON on stdout instead
 
+Every convolutional model here runs on the fast engine, switched on where it is built
+(``model.use_engine(FastEngine())``, ``minae.engine``); without that line it would run the
+taught im2col passes of ``minae.kernels.conv`` (slower; ``benchmarks/conv.py`` times both).
+
 Adding rows
 -----------
 An *experiment* is a function ``f(ctx) -> dict`` registered with ``@experiment(...)``; it trains
@@ -48,9 +52,10 @@ from minae.autoencoders import (
     super_resolution_network,
 )
 from minae.datasets import load_dataset
+from minae.engine import FastEngine
+from minae.engine.parallel import SplitBatch, auto_threads
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
-from minae.parallel import SplitBatch, auto_threads
 from minae.pca import PCA
 from minae.training import fit
 
@@ -107,7 +112,7 @@ class Context:
         loss = loss or (lambda p, t: binary_cross_entropy_with_logits(p, t, reduction="mean"))
         opt = Adam(lr=LESSON["lr"], betas=LESSON["betas"], eps=LESSON["eps"])
         if self.split > 1 and not callable(getattr(model, "loss", None)):
-            # both cores: each batch split in parts, one thread each (minae.parallel)
+            # both cores: each batch split in parts, one thread each (minae.engine.parallel)
             model = SplitBatch(model, self.split)
         return fit(model, x, y, loss=loss, optimizer=opt, epochs=self.epochs,
                    batch_size=self.batch_size, seed=self.seed, verbose=self.verbose, **kwargs)
@@ -127,6 +132,7 @@ def seconds_per_epoch(history) -> float:
                        lambda r: r["seconds per 60,000 images"] <= 13.5)})
 def _conv_ae(ctx: Context) -> dict[str, float]:
     model = conv_autoencoder("keras", rng=ctx.rng(), init=LESSON["init"])
+    model.use_engine(FastEngine())  # the fast convolution roads (minae.engine)
     h = ctx.fit(model, ctx.train.images)
     x = ctx.test.images
     logits = model.decode(model.encode(x))
@@ -144,6 +150,7 @@ def _conv_ae(ctx: Context) -> dict[str, float]:
 def _denoising(ctx: Context) -> dict[str, float]:
     noise = transforms.make_noise("lesson")
     model = conv_autoencoder("keras", rng=ctx.rng(), init=LESSON["init"])
+    model.use_engine(FastEngine())  # the fast convolution roads (minae.engine)
     h = ctx.fit(model, ctx.train.images, ctx.train.images, transform=noise)
     clean = ctx.test.images
     noisy = noise(clean, ctx.rng(1))
@@ -161,9 +168,11 @@ def _super_resolution(ctx: Context, factor: int) -> dict[str, float]:
         up = np.clip(transforms.upsample(lo_test, factor, mode=mode), 0.0, 1.0)
         out[f"{mode} PSNR dB"] = metrics.psnr(up, x)
     lesson = super_resolution_autoencoder(factor, rng=ctx.rng(), init=LESSON["init"])
+    lesson.use_engine(FastEngine())  # the fast convolution roads (minae.engine)
     ctx.fit(lesson, lo_train, ctx.train.images)
     out["lesson network PSNR dB"] = metrics.psnr(lesson.reconstruct(lo_test), x)
     better = super_resolution_network(factor, rng=ctx.rng(1), init=LESSON["init"])
+    better.use_engine(FastEngine())
     h = ctx.fit(better, lo_train, ctx.train.images)
     out["better network PSNR dB"] = metrics.psnr(better.reconstruct(lo_test), x)
     out["better - bicubic dB"] = out["better network PSNR dB"] - out["bicubic PSNR dB"]
@@ -199,6 +208,7 @@ def _pca_vs_ae(ctx: Context) -> dict[str, float]:
     out, secs = {}, []
     for k in PCA_SIZES:
         model = deep_autoencoder(k, rng=ctx.rng(k), init=LESSON["init"])
+        model.use_engine(FastEngine())  # the fast convolution roads (minae.engine)
         h = ctx.fit(model, ctx.train.images)
         secs.append(seconds_per_epoch(h))
         out[f"PCA MSE k={k}"] = metrics.mse_per_pixel(np.clip(pca.reconstruct(x, k), 0, 1), x)
@@ -279,7 +289,7 @@ def main(argv=None) -> int:
                    help="fit's progress lines")
     p.add_argument("--split", type=int, default=auto_threads(), metavar="THREADS",
                    help="train the autoencoders (not the VAEs, which compute their own loss) "
-                        "with minae.parallel.SplitBatch on this many threads (default: one "
+                        "with minae.engine.parallel.SplitBatch on this many threads (default: one "
                         "per core if BLAS can be held to one thread, i.e. threadpoolctl is "
                         "installed or OPENBLAS_NUM_THREADS=1, else 1; 1 = no split)")
     p.add_argument("--threads", type=int, default=None,

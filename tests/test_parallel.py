@@ -1,4 +1,4 @@
-"""minae.parallel.SplitBatch: the split model computes what the whole model computes.
+"""minae.engine.parallel.SplitBatch: the split model computes what the whole model computes.
 
 Float64 throughout, so "the same" means equal to 1e-12 (only the order of additions differs).
 """
@@ -9,14 +9,15 @@ import sys
 import numpy as np
 import pytest
 
-from minae import parallel
+from minae import parallel as old_name
 from minae.autoencoders import conv_autoencoder, dense_autoencoder
+from minae.engine import FastEngine, parallel
+from minae.engine.parallel import SplitBatch, auto_threads, leaves
 from minae.layers.dense import Dense
 from minae.layers.dropout import Dropout
 from minae.layers.sequential import Sequential
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
-from minae.parallel import SplitBatch, auto_threads, leaves
 from minae.training import fit
 from minae.vae import dense_vae
 
@@ -49,6 +50,32 @@ def test_outputs_and_gradients_equal_the_unsplit_model(threads, batch):
     assert split.grads.keys() == whole.grads.keys()
     for name, g in whole.grads.items():
         np.testing.assert_allclose(split.grads[name], g, rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_split_model_on_a_shared_engine_equals_the_unsplit_plain_model(threads):
+    """The replicas share one FastEngine (per-thread scratch): outputs and summed gradients
+    equal the unsplit model's on the plain path, to 1e-10."""
+    whole, model = _conv_pair(3)
+    engine = FastEngine(chunk_bytes=1)  # many chunks: the threads interleave in the roads
+    split = SplitBatch(model.use_engine(engine), threads)
+    assert all(leaf.engine is engine for r in split.replicas for leaf in leaves(r)
+               if leaf.has_kernels)
+    rng = np.random.default_rng(4)
+    x, dy = rng.random((5, 1, 28, 28)), rng.standard_normal((5, 1, 28, 28))
+    for _ in range(3):
+        np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=1e-10, atol=1e-12)
+        split.backward(dy)
+        whole.backward(dy)
+        for name, g in whole.grads.items():
+            np.testing.assert_allclose(split.grads[name], g, rtol=1e-10, atol=1e-12,
+                                       err_msg=name)
+
+
+def test_the_old_import_path_still_works():
+    """minae.parallel re-exports minae.engine.parallel's objects (the same ones)."""
+    assert old_name.SplitBatch is SplitBatch and old_name.auto_threads is auto_threads
+    assert old_name.leaves is leaves and old_name.one_blas_thread is parallel.one_blas_thread
 
 
 def test_input_gradient_when_the_first_layer_gives_one():

@@ -94,7 +94,7 @@ class Conv2D(Layer):
     input_grad : bool
         True (the default): ``backward`` returns ``dx``. False: it only fills ``grads`` and
         returns ``None``, for a first layer fed with data, whose ``dx`` nothing would use
-        (``minae.parallel.SplitBatch`` sets it on its copies of the model).
+        (``minae.engine.parallel.SplitBatch`` sets it on its copies of the model).
     """
 
     has_kernels = True
