@@ -55,3 +55,18 @@ def test_bad_inputs_raise_clear_errors():
     assert isinstance(cvae, ConditionalVAE)
 
 
+
+
+def test_backward_errors_name_the_order_and_the_shape():
+    rng = np.random.default_rng(16)
+    model = dense_vae(latent_dim=2, hidden=4, input_shape=IMAGE, rng=rng)
+    with pytest.raises(RuntimeError, match=r"backward called before forward: run loss\(x\)"):
+        model.backward()
+    model.forward(images(rng, 2))
+    with pytest.raises(RuntimeError, match=r"needs loss\(x\) first"):
+        model.backward()
+    before = {k: v.copy() for k, v in model.grads.items()}
+    with pytest.raises(ValueError, match=r"VAE.backward got dy of shape \(1, 1, 3, 4\); "
+                                         r"expected \(2, 1, 3, 4\)"):
+        model.backward(np.ones((1, *IMAGE)))  # would broadcast: refused
+    assert all(np.array_equal(before[k], v) for k, v in model.grads.items())  # untouched

@@ -54,8 +54,9 @@ class ConditionalVAE(VAE):
         """Like ``VAE.forward``, given each image's class. ``labels: (N,)`` ints."""
         x = inputs.images(self, x)
         y = self.one_hot(labels, x.shape[0])
-        z = self._latent_forward(self.encoder.forward(join(x, y)), eps, rng)
-        return self._keep(x, self.decoder.forward(join(z, y)))
+        h = self.encoder.forward(join(x, y))  # [flatten(x), y]
+        z = self._latent_forward(h, eps, rng)
+        return self._keep(x, self.decoder.forward(join(z, y)))  # decoder([z, y])
 
     def loss(self, x: np.ndarray, labels: np.ndarray, eps: np.ndarray | None = None,
              rng: np.random.Generator | None = None) -> tuple[float, dict[str, float]]:
@@ -66,10 +67,10 @@ class ConditionalVAE(VAE):
     def backward(self, dy: np.ndarray | None = None) -> np.ndarray:
         """Like ``VAE.backward``; the label's columns of each joined input are dropped."""
         dy, with_loss = self._upstream(dy)
-        grad_z = self.decoder.backward(dy)[:, :self.latent_dim]
+        grad_z = self.decoder.backward(dy)[:, :self.latent_dim]  # d [z, y] -> d z
         grad_h = self._latent_backward(grad_z, with_loss)
-        x_shape = self._cache["x"].shape
-        dx = self.encoder.backward(grad_h)[:, :-self.num_classes].reshape(x_shape)
+        grad_joined = self.encoder.backward(grad_h)  # d [flatten(x), y]
+        dx = grad_joined[:, :-self.num_classes].reshape(self._cache["x"].shape)
         return self._input_grad(dx, with_loss)
 
     # --- using a trained model: use.py's methods, with labels ---------------------------

@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from minae.layers.base import Container, Layer
-from minae.layers.checks import as_float_array, check_rng
+from minae.layers.checks import check_rng, check_upstream
 from minae.vae import inputs, likelihoods
 from minae.vae.likelihoods import LIKELIHOODS, SSE_LOG_SIGMA
 from minae.vae.use import UsingAVAE
@@ -144,7 +144,8 @@ class VAE(UsingAVAE, Container):
         Returns logits (bernoulli) or means (gaussian, sse), ``(N, *input_shape)``.
         """
         x = inputs.images(self, x)
-        z = self._latent_forward(self.encoder.forward(x), eps, rng)
+        h = self.encoder.forward(x)
+        z = self._latent_forward(h, eps, rng)  # both heads, then z = mu + sigma * eps
         return self._keep(x, self.decoder.forward(z))
 
     def loss(self, x: np.ndarray, eps: np.ndarray | None = None,
@@ -174,9 +175,11 @@ class VAE(UsingAVAE, Container):
 
         Writes every parameter's gradient (``"log_sigma"``'s too; 0 in the second case).
         """
-        dy, with_loss = self._upstream(dy)
-        grad_h = self._latent_backward(self.decoder.backward(dy), with_loss)
-        return self._input_grad(self.encoder.backward(grad_h), with_loss)
+        dy, with_loss = self._upstream(dy)  # the loss's d out, or the caller's dy
+        grad_z = self.decoder.backward(dy)
+        grad_h = self._latent_backward(grad_z, with_loss)  # the sampler, the KL, both heads
+        dx = self.encoder.backward(grad_h)
+        return self._input_grad(dx, with_loss)  # + the target path; log_sigma's gradient
 
     # --- the pieces forward and backward share with ConditionalVAE ----------------------
 
@@ -222,16 +225,13 @@ class VAE(UsingAVAE, Container):
         """The gradient at the decoder's output: the loss's (``dy=None``) or the caller's."""
         name = type(self).__name__
         if self._cache is None or "out" not in self._cache:
-            raise RuntimeError(f"{name}.backward: call forward(x) or loss(x) first")
+            raise RuntimeError(f"{name}.backward called before forward: run loss(x) then "
+                               "backward(), or forward(x) then backward(dy)")
         if dy is None:
             if self._loss_grad is None:
                 raise RuntimeError(f"{name}.backward() needs loss(x) first (or pass dy)")
             return self._loss_grad[0], True
-        dy = as_float_array(dy, f"{name}.backward dy", self.dtype)
-        if dy.shape != self._cache["out"].shape:
-            raise ValueError(f"{name}.backward expected dy {self._cache['out'].shape}, the "
-                             f"shape of the last forward's output; got {dy.shape}")
-        return dy, False
+        return check_upstream(dy, self._cache["out"].shape, name, self.dtype), False
 
     def _input_grad(self, dx: np.ndarray, with_loss: bool) -> np.ndarray:
         """Write ``log_sigma``'s gradient; add the target path to ``dx`` after ``loss``."""
