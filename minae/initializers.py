@@ -62,7 +62,7 @@ def weights(name: str, shape: tuple, fan_in: int, fan_out: int,
     _check_name(name)
     rng = check_rng(rng, what)
     dtype = float_dtype(dtype, f"{what} dtype")
-    check_allocation(shape, np.float64, what)  # the draw is made in float64, then cast
+    check_allocation(shape, dtype, what)
     try:
         if name == "glorot_uniform":
             a = np.sqrt(6.0 / (fan_in + fan_out))
@@ -82,7 +82,7 @@ def bias(name: str, size: int, fan_in: int, rng: np.random.Generator | None = No
     _check_name(name)
     rng = check_rng(rng, what)
     dtype = float_dtype(dtype, f"{what} dtype")
-    check_allocation((size,), np.float64, what)
+    check_allocation((size,), dtype, what)
     if name == "pytorch":
         a = 1.0 / np.sqrt(fan_in)
         return rng.uniform(-a, a, size=size).astype(dtype)
