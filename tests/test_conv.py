@@ -1,10 +1,15 @@
-"""Conv2D and ConvTranspose2D: gradients, adjointness, sizes, initialisation, bad input."""
+"""Conv2D and ConvTranspose2D: gradients, adjointness, sizes, initialisation, bad input.
+
+Gradient checks run on both paths: the taught passes (no engine) and the fast engine
+(``FastEngine(chunk_bytes=1)``: one image per chunk, so the chunk loops loop).
+"""
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from minae.engine import FastEngine
 from minae.gradcheck import check_layer
 from minae.kernels import reference as ref
 from minae.layers.conv import Conv2D
@@ -31,9 +36,11 @@ def _with_random_bias(layer, rng):
     (dict(kernel_size=3, stride=3, bias=False), (8, 9)),
     (dict(kernel_size=4, stride=2, padding=1), (8, 8)),
 ])
-def test_conv2d_gradients(config, size):
+@pytest.mark.parametrize("engine", [None, FastEngine(chunk_bytes=1)], ids=["plain", "fast"])
+def test_conv2d_gradients(config, size, engine):
     rng = np.random.default_rng(0)
     layer = _with_random_bias(Conv2D(2, 3, rng=rng, dtype=np.float64, **config), rng)
+    layer.use_engine(engine)
     check_layer(layer, rng.standard_normal((2, 2) + size), rng=rng)
 
 
@@ -47,9 +54,11 @@ def test_conv2d_gradients(config, size):
     (dict(kernel_size=1, stride=3, padding="same"), (2, 3)),      # kernel smaller than stride
     (dict(kernel_size=2, dilation=2, padding=1, bias=False), (4, 4)),
 ])
-def test_conv_transpose2d_gradients(config, size):
+@pytest.mark.parametrize("engine", [None, FastEngine(chunk_bytes=1)], ids=["plain", "fast"])
+def test_conv_transpose2d_gradients(config, size, engine):
     rng = np.random.default_rng(1)
     layer = _with_random_bias(ConvTranspose2D(2, 3, rng=rng, dtype=np.float64, **config), rng)
+    layer.use_engine(engine)
     check_layer(layer, rng.standard_normal((2, 2) + size), rng=rng)
 
 

@@ -23,6 +23,10 @@ Rules every layer follows
 * randomness: anything random comes from an explicit ``np.random.Generator`` passed as
   ``rng=``; ``rng=None`` means a fresh, unseeded generator.
 * ``train()`` / ``eval()`` set ``layer.training`` (Dropout reads it; containers pass it down).
+* ``use_engine(engine)`` gives the convolution, pooling and upsampling layers an engine
+  (``minae.engine.FastEngine``) whose faster roads compute the same sums; without one
+  (``engine = None``, the default) they run the taught passes of ``minae.kernels``.
+  Containers pass it down; it returns ``self``.
 """
 
 from __future__ import annotations
