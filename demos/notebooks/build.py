@@ -94,7 +94,7 @@ def build(source: Path, size: str) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", help="notebooks to build (default: all), e.g. 03_vae")
+    parser.add_argument("names", nargs="*", help="notebooks to build (default: all), e.g. 03_vae or 03")
     parser.add_argument("--size", choices=SIZES, default="quick",
                         help="how much each notebook trains (default quick)")
     parser.add_argument("--check", action="store_true",
@@ -111,9 +111,10 @@ def main(argv=None) -> int:
     chosen = sources()
     if args.names:
         known = {p.stem: p for p in chosen}
+        known.update({p.stem[:2]: p for p in chosen})  # "02" names 02_denoising_...
         unknown = [n for n in args.names if n.removesuffix(".py") not in known]
         if unknown:
-            parser.error(f"no notebook named {unknown}; known: {sorted(known)}")
+            parser.error(f"no notebook named {unknown}; known: {[p.stem for p in chosen]}")
         chosen = [known[n.removesuffix(".py")] for n in args.names]
     if args.check:
         found = [msg for p in chosen for msg in problems(p)]
