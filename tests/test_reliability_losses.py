@@ -255,7 +255,7 @@ def test_conditional_vae_arguments_in_the_wrong_place_are_named():
                            rng=np.random.default_rng(0))
     x = grey((2, *IMAGE))
     with pytest.raises(ValueError, match=r"expected labels \(2,\), one class per image; got "
-                                         r"shape \(\)"):
+                                         r"shape \(\): the labels go right after the images"):
         cvae.log_likelihood(x, 100)  # the plain VAE's (x, k)
     with pytest.raises(TypeError, match="labels must be integers .* by keyword"):
         cvae.loss(x, np.zeros((2, 2)))  # eps where the labels go

@@ -77,8 +77,10 @@ def one_hot(model, labels, n: int | None = None) -> np.ndarray:
                         f"{labels.dtype}, shape {labels.shape}. Pass eps, rng, k and the other "
                         "options by keyword")
     if labels.ndim != 1 or (n is not None and labels.shape[0] != n):
+        hint = (": the labels go right after the images; pass k, eps and rng by keyword"
+                if labels.ndim == 0 else "")
         raise ValueError(f"{name} expected labels ({'N' if n is None else n},), one class per "
-                         f"image; got shape {labels.shape}")
+                         f"image; got shape {labels.shape}{hint}")
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         raise ValueError(f"{name} labels must be in [0, {c}); got range "
                          f"[{labels.min()}, {labels.max()}]")
