@@ -67,8 +67,6 @@ from minae.kernels import reference as ref
 from minae.kernels.geometry import effective_size, window_slice
 from minae.kernels.im2col import output_shape
 
-FAST = FastEngine()  # the engine the "fast" column uses: its default settings
-
 # ----------------------------------------------------------------------------------------------
 # the layers
 # ----------------------------------------------------------------------------------------------
@@ -399,20 +397,20 @@ def reference_time(p: Problem, which: str) -> float:
     return (time.perf_counter() - t) * p.x.shape[0] * p.w.shape[0]
 
 
-def peak_extra_bytes(fn) -> tuple[int, int]:
+def peak_extra_bytes(fn, engine: FastEngine) -> tuple[int, int]:
     """(peak bytes a pass allocates beyond what it returns, bytes it returns).
 
     The fast engine's scratch buffers are released first, so the peak includes them: this is
     the memory a pass needs, which the engine then keeps for the next call.
     """
-    FAST.release_scratch()
+    engine.release_scratch()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         out = fn()
         now, peak = tracemalloc.get_traced_memory()
-        kept = now - base - FAST.scratch_bytes()
+        kept = now - base - engine.scratch_bytes()
     finally:
         tracemalloc.stop()
     del out
@@ -471,16 +469,19 @@ def blas_threads() -> int:
 # the run
 # ----------------------------------------------------------------------------------------------
 
-VARIANTS = {  # each road configured by an engine's constructor settings, never a module's
-    "fast": Fast(FAST),
-    "plain": Plain(),
-    "chunked": Chunked(FastEngine()),
-    "flat": Flat(FastEngine()),
-    "whole": Chunked(FastEngine(chunk_bytes=2 ** 62, flat_rows_waste=-1.0)),
-    "row col2im": Chunked(FastEngine(flat_rows_waste=-1.0)),
-    "2 threads": TwoThreads(FastEngine()),
-    "einsum": Einsum(),
-}
+def make_variants(fast: FastEngine) -> dict:
+    """Every implementation timed, by column name; ``fast`` is the engine of the "fast" column.
+    Each road is configured by an engine's constructor settings, never a module's."""
+    return {
+        "fast": Fast(fast),
+        "plain": Plain(),
+        "chunked": Chunked(FastEngine()),
+        "flat": Flat(FastEngine()),
+        "whole": Chunked(FastEngine(chunk_bytes=2 ** 62, flat_rows_waste=-1.0)),
+        "row col2im": Chunked(FastEngine(flat_rows_waste=-1.0)),
+        "2 threads": TwoThreads(FastEngine()),
+        "einsum": Einsum(),
+    }
 
 
 def torch_child(cases, batch: int, repeats: int) -> dict:
@@ -545,7 +546,8 @@ def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
             ceiling = times.pop("matmul")
             ref_t = reference_time(p, which)
             t = times["fast"]
-            extra, kept = peak_extra_bytes(partial(p.conv_pass, which, VARIANTS["fast"]))
+            fast = variants["fast"]
+            extra, kept = peak_extra_bytes(partial(p.conv_pass, which, fast), fast.engine)
             rows.append({
                 "layer": p.case.name, "model": p.case.model, "shape": p.case.label(),
                 "pass": layer_pass, "computed_as": which, "target": p.case.target,
@@ -581,7 +583,7 @@ HEADER = (f"{'layer':<10}{'shape':<24} {'pass':<11} {'ms':>8} {'GFLOP/s':>7} {'m
           f"{'%ceil':>6} {'vs loops':>10} {'torch ms':>8} {'/torch':>7} {'plain ms':>8}")
 
 
-def run_scaling(cases, batches, repeats, rounds: int = 2) -> dict:
+def run_scaling(cases, batches, repeats, fast: Fast, rounds: int = 2) -> dict:
     """Forward + both gradients on the fast engine, per batch size, per case (milliseconds).
 
     Like the table, the sweep goes round ``rounds`` times and keeps each figure's best.
@@ -591,7 +593,7 @@ def run_scaling(cases, batches, repeats, rounds: int = 2) -> dict:
     out = {c.name: {b: float("inf") for b in batches} for c in cases}
     for _ in range(rounds):
         for (name, batch), p in problems.items():
-            fns = {ps: partial(p.conv_pass, p.layer_pass(ps), VARIANTS["fast"]) for ps in PASSES}
+            fns = {ps: partial(p.conv_pass, p.layer_pass(ps), fast) for ps in PASSES}
             t = interleaved_best(fns, repeats)
             out[name][batch] = min(out[name][batch], 1e3 * sum(t.values()))
     base = 32 if 32 in batches else batches[0]
@@ -635,6 +637,17 @@ def plot_scaling(scaling: dict, batches, path: str) -> None:
     plt.close(fig)
 
 
+def print_plain_against_fast(rows: list[dict]) -> None:
+    """Per layer, forward + both gradients: the taught passes (no engine) and the engine."""
+    print("\nplain path (the taught passes, no engine) against the fast engine, per layer "
+          "(forward + both gradients, ms):")
+    for name in dict.fromkeys(r["layer"] for r in rows):
+        rs = [r for r in rows if r["layer"] == name]
+        plain, fast_ms = (sum(r["ms"][k] for r in rs) for k in ("plain", "fast"))
+        print(f"  {name:<9} plain {plain:8.2f}   fast {fast_ms:8.2f}   plain / fast "
+              f"{plain / fast_ms:5.2f}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/conv.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -656,12 +669,14 @@ def main(argv=None) -> int:
         print(json.dumps(torch_child(cases, args.batch, repeats)))
         return 0
 
+    engine = FastEngine()  # the "fast" column: what model.use_engine(FastEngine()) runs
+    variants = make_variants(engine)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"minae convolution benchmark: batch {args.batch}, float32, best of {repeats}"
           + ("" if args.quick else " in each of 2 rounds"))
     print(f"BLAS: {blas_info()}")
     print(f"numpy {np.__version__}, python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, fast engine {FAST!r}")
+          f"{os.cpu_count()} cores, fast engine {engine!r}")
     torch_ms = None if args.no_torch else torch_times(cases, args.batch, repeats)
     print("torch: " + (f"{torch_ms['version']}, {torch_ms['threads']} threads, timed in a "
                        "child process" if torch_ms else "not importable or --no-torch (skipped)"))
@@ -670,14 +685,15 @@ def main(argv=None) -> int:
               "CPU, figures may be noisy")
     t0, (all0, ours0) = time.perf_counter(), cpu_seconds()
     print(f"\ntime against batch size {batches} (ms, forward + both gradients):")
-    scaling = run_scaling(cases, batches, max(3, repeats // 3), 1 if args.quick else 2)
+    scaling = run_scaling(cases, batches, max(3, repeats // 3), variants["fast"],
+                          1 if args.quick else 2)
     os.makedirs(args.out, exist_ok=True)
     png = os.path.join(args.out, "conv_batch_scaling.png")
     plot_scaling(scaling, batches, png)
     print(f"wrote {png}")
 
     print("\n" + HEADER)
-    rows = run_table(cases, args.batch, repeats, torch_ms, VARIANTS, 1 if args.quick else 2)
+    rows = run_table(cases, args.batch, repeats, torch_ms, variants, 1 if args.quick else 2)
     (all1, ours1), cores = cpu_seconds(), os.cpu_count() or 1
     others = ((all1 - all0) - (ours1 - ours0)) / ((time.perf_counter() - t0) * cores)
     clean = NOISE["clean"] / max(1, NOISE["total"])
@@ -687,16 +703,10 @@ def main(argv=None) -> int:
              "figures are noisy: the best clean repetition is kept, rerun when the machine is "
              "quiet)"))
 
-    print("\nplain path (the taught passes, no engine) against the fast engine, per layer "
-          "(forward + both gradients, ms):")
-    for name in dict.fromkeys(r["layer"] for r in rows):
-        rs = [r for r in rows if r["layer"] == name]
-        plain, fast_ms = (sum(r["ms"][k] for r in rs) for k in ("plain", "fast"))
-        print(f"  {name:<9} plain {plain:8.2f}   fast {fast_ms:8.2f}   plain / fast "
-              f"{plain / fast_ms:5.2f}")
+    print_plain_against_fast(rows)
 
     print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
-    names = list(VARIANTS) + (["torch"] if torch_ms else [])
+    names = list(variants) + (["torch"] if torch_ms else [])
     print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>11}" for n in names)
           + f"{'matmul':>10}{'loops':>12}")
     for r in rows:
@@ -737,10 +747,10 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"blas": blas_info(), "numpy": np.__version__, "cores": os.cpu_count(),
-                       "engine": {"chunk_bytes": FAST.chunk_bytes,
-                                  "flat_rows_waste": FAST.flat_rows_waste,
-                                  "flip_ratio": FAST.flip_ratio,
-                                  "flat_max_channels": FAST.flat_max_channels},
+                       "engine": {"chunk_bytes": engine.chunk_bytes,
+                                  "flat_rows_waste": engine.flat_rows_waste,
+                                  "flip_ratio": engine.flip_ratio,
+                                  "flat_max_channels": engine.flat_max_channels},
                        "torch": torch_ms and torch_ms["version"], "load_average": load,
                        "others_cpu_share": others, "clean_repetitions": clean,
                        "batch": args.batch, "repeats": repeats, "rows": rows,
