@@ -648,6 +648,51 @@ def print_plain_against_fast(rows: list[dict]) -> None:
               f"{plain / fast_ms:5.2f}")
 
 
+def print_variants_and_memory(rows: list[dict], names: list[str], batch: int) -> None:
+    """The variants table (ms of every column) and each pass's peak extra memory."""
+    print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
+    print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>11}" for n in names)
+          + f"{'matmul':>10}{'loops':>12}")
+    for r in rows:
+        print(f"{r['layer']:<9}{'*' if r['target'] else ' '}{r['pass']:<12}"
+              + "".join(f"{r['ms'][n]:11.2f}" if n in r["ms"] else f"{'-':>11}"
+                        for n in names)
+              + f"{r['matmul_ms']:10.2f}{r['reference_ms']:12.0f}")
+
+    print("\npeak extra memory per pass (tracemalloc), batch "
+          f"{batch}: scratch and temporaries beyond the returned array, MiB")
+    for r in rows:
+        if r["pass"] == "forward":
+            print(f"  {r['layer']:<9} full im2col would be {r['im2col_bytes'] / 2**20:6.1f} MiB;",
+                  end="")
+        print(f"  {r['pass']}: {r['peak_extra_bytes'] / 2**20:5.1f}", end="")
+        if r["pass"] == "weight grad":
+            print(" MiB")
+
+
+def print_targets(rows: list[dict], with_torch: bool) -> dict:
+    """The target layers' fraction of the matmul ceiling (and torch ratio); returns them."""
+    summary = {}
+    targets = sorted({r["layer"] for r in rows if r["target"]},
+                     key=[c.name for c in CASES].index)
+    if targets:
+        print("\ntarget layers (>= 16 channels in and out): forward + both gradients")
+        for name in targets:
+            rs = [r for r in rows if r["layer"] == name]
+            frac = sum(r["matmul_ms"] for r in rs) / sum(r["ms"]["fast"] for r in rs)
+            worst = min(r["fraction_of_matmul"] for r in rs)
+            summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
+            line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
+                    f"(worst pass {worst:.0%})")
+            if with_torch:
+                ratio = sum(r["ms"]["fast"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
+                summary[name]["torch_ratio"] = ratio
+                line += f", {ratio:.2f}x torch's time"
+            print(line)
+
+    return summary
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/conv.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -705,43 +750,9 @@ def main(argv=None) -> int:
 
     print_plain_against_fast(rows)
 
-    print("\nvariants (ms; '*' marks layers with >= 16 channels in and out):")
-    names = list(variants) + (["torch"] if torch_ms else [])
-    print(f"{'layer':<10}{'pass':<12}" + "".join(f"{n:>11}" for n in names)
-          + f"{'matmul':>10}{'loops':>12}")
-    for r in rows:
-        print(f"{r['layer']:<9}{'*' if r['target'] else ' '}{r['pass']:<12}"
-              + "".join(f"{r['ms'][n]:11.2f}" if n in r["ms"] else f"{'-':>11}"
-                        for n in names)
-              + f"{r['matmul_ms']:10.2f}{r['reference_ms']:12.0f}")
-
-    print("\npeak extra memory per pass (tracemalloc), batch "
-          f"{args.batch}: scratch and temporaries beyond the returned array, MiB")
-    for r in rows:
-        if r["pass"] == "forward":
-            print(f"  {r['layer']:<9} full im2col would be {r['im2col_bytes'] / 2**20:6.1f} MiB;",
-                  end="")
-        print(f"  {r['pass']}: {r['peak_extra_bytes'] / 2**20:5.1f}", end="")
-        if r["pass"] == "weight grad":
-            print(" MiB")
-
-    summary = {}
-    targets = sorted({r["layer"] for r in rows if r["target"]},
-                     key=[c.name for c in CASES].index)
-    if targets:
-        print("\ntarget layers (>= 16 channels in and out): forward + both gradients")
-        for name in targets:
-            rs = [r for r in rows if r["layer"] == name]
-            frac = sum(r["matmul_ms"] for r in rs) / sum(r["ms"]["fast"] for r in rs)
-            worst = min(r["fraction_of_matmul"] for r in rs)
-            summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
-            line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
-                    f"(worst pass {worst:.0%})")
-            if torch_ms:
-                ratio = sum(r["ms"]["fast"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
-                summary[name]["torch_ratio"] = ratio
-                line += f", {ratio:.2f}x torch's time"
-            print(line)
+    print_variants_and_memory(rows, list(variants) + (["torch"] if torch_ms else []),
+                              args.batch)
+    summary = print_targets(rows, torch_ms is not None)
 
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
     if args.json:
