@@ -41,6 +41,7 @@ SEED = 0
 print(f"size {SIZE!r}: {SETTINGS}")
 
 # %%
+# ruff: noqa: E402  (in a notebook the imports come after the first cells)
 import numpy as np
 
 from minae import (

@@ -94,7 +94,8 @@ def build(source: Path, size: str) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", help="notebooks to build (default: all), e.g. 03_vae or 03")
+    parser.add_argument("names", nargs="*",
+                        help="notebooks to build (default: all), e.g. 03_vae or 03")
     parser.add_argument("--size", choices=SIZES, default="quick",
                         help="how much each notebook trains (default quick)")
     parser.add_argument("--check", action="store_true",
