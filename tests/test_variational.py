@@ -19,7 +19,8 @@ from minae.variational import (
     sample_backward,
 )
 
-# batch size, latent size, and a seed; arrays are built with numpy from the seed (docs/conventions.md)
+# batch size, latent size, and a seed; arrays are built with numpy from the seed
+# (docs/conventions.md)
 sizes = st.tuples(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**31 - 1))
 
 
