@@ -12,7 +12,8 @@ autograd differentiates it (minae's docstrings derive each formula; the symbols 
 
       loss = reconstruction(out, x) + beta * mean_n sum_j (0.5 (mu^2 + sigma^2 - 1) - s)
 
-      bernoulli  sum_pixels max(out, 0) - out x + log(1 + exp(-|out|))     (BCE on logits)
+      bernoulli  sum_pixels max(out, 0) - out x + log(1 + exp(-|out|))     (F.binary_cross_
+                                                                  entropy_with_logits)
       sse        sum_pixels (out - x)^2                                    (the lesson's)
       gaussian   sum_pixels 0.5 log(2 pi) + log_sigma + (x - out)^2 / (2 sigma^2)
 
@@ -95,14 +96,17 @@ class TorchVAE(nn.Module):
 
     def reconstruction(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``-log p(x | z)`` in nats per image (see the module docstring)."""
-        if self.likelihood == "bernoulli":
-            per_pixel = torch.clamp(out, min=0) - out * x + torch.log1p(torch.exp(-out.abs()))
-        elif self.likelihood == "sse":
+        if self.likelihood == "bernoulli":  # PyTorch's own BCE on logits: its gradient at
+            # out = 0 is sigmoid(0) - x; the formula's pieces, max(out, 0) and |out|, would
+            # each give autograd a kink there (a zero bias and a dead ReLU make out == 0 exact)
+            return F.binary_cross_entropy_with_logits(out, x, reduction="sum") / x.shape[0]
+        if self.likelihood == "sse":
             per_pixel = (out - x) ** 2
-        else:
-            log_sigma = self.log_sigma
-            per_pixel = (0.5 * LOG_2PI + log_sigma
-                         + (x - out) ** 2 * torch.exp(-2.0 * torch.as_tensor(log_sigma)) / 2.0)
+        else:  # gaussian
+            log_sigma = self.log_sigma  # a parameter (learned) or a Python float (fixed)
+            inv_var = (torch.exp(-2.0 * log_sigma) if isinstance(log_sigma, torch.Tensor)
+                       else math.exp(-2.0 * log_sigma))
+            per_pixel = 0.5 * LOG_2PI + log_sigma + (x - out) ** 2 * inv_var / 2.0
         return per_pixel.sum() / x.shape[0]
 
     def objective(self, x: torch.Tensor, out: torch.Tensor, mu: torch.Tensor,
