@@ -200,3 +200,16 @@ def test_the_conv_autoencoder_trains_on_the_fast_engine(tmp_path, monkeypatch):
     kinds = sorted(name for name, _ in engines)  # 7 convolutions, 3 pools, 3 upsamplings
     assert kinds == sorted(["Conv2D"] * 7 + ["MaxPool2D"] * 3 + ["Upsample2D"] * 3)
     assert all(isinstance(e, FastEngine) for _, e in engines)
+
+
+def test_split_batches_splits_only_models_trained_with_a_loss_function_on_several_threads():
+    import numpy as np
+
+    from minae import demo
+    from minae.autoencoders import dense_autoencoder
+    from minae.engine.parallel import SplitBatch
+
+    model = dense_autoencoder(2, (8,), rng=np.random.default_rng(0))
+    assert isinstance(demo.split_batches(model, 2, demo.bce_logits_mean), SplitBatch)
+    assert demo.split_batches(model, 1, demo.bce_logits_mean) is model
+    assert demo.split_batches(model, 2, None) is model  # its own loss (a VAE): never split
