@@ -241,12 +241,15 @@ def from_torch(module: nn.Module, model: Layer) -> Layer:
                          " are not in the module; expected a module built by to_torch(model)")
     values = {}
     for name, torch_name, transposed in names:
-        value = tensors[torch_name].detach().cpu().numpy()
-        value = value.T if transposed else value
+        theirs = tensors[torch_name].detach().cpu().numpy()
+        value = theirs.T if transposed else theirs
         if value.shape != model.params[name].shape:
-            raise ValueError(f"from_torch: {torch_name!r} has shape {tuple(value.shape)} but "
-                             f"the model's {name!r} is {model.params[name].shape}"
-                             + (" (transposed from nn.Linear's (out, in))" if transposed else ""))
+            raise ValueError(f"from_torch: the module's {torch_name!r} has shape "
+                             f"{tuple(theirs.shape)} but the model's {name!r} is "
+                             f"{model.params[name].shape}"
+                             + (" (nn.Linear's weight is (out, in), Dense's W (in, out))"
+                                if transposed else "")
+                             + "; expected a module built by to_torch(model)")
         values[name] = value
     params = model.params
     for name, value in values.items():
