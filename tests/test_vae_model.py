@@ -98,8 +98,8 @@ def test_the_model_file_holds_forward_loss_and_backward_only():
     """The split stays: VAE's own public methods are the training ones; encode, decode and
     the evaluation come from use.py."""
     from minae.vae.model import VAE
-    from minae.vae.use import UsingAVAE
+    from minae.vae.use import VAEInference
 
     own = {name for name in vars(VAE) if not name.startswith("_")}
     assert own == {"forward", "loss", "backward", "children", "params", "grads", "log_sigma"}
-    assert {"encode", "decode", "evaluate_elbo", "log_likelihood"} <= set(vars(UsingAVAE))
+    assert {"encode", "decode", "evaluate_elbo", "log_likelihood"} <= set(vars(VAEInference))

@@ -46,11 +46,11 @@ from minae.layers.base import Container, Layer
 from minae.layers.checks import check_rng, check_upstream
 from minae.vae import inputs, likelihoods
 from minae.vae.likelihoods import LIKELIHOODS, SSE_LOG_SIGMA
-from minae.vae.use import UsingAVAE
+from minae.vae.use import VAEInference
 from minae.variational import kl_divergence, kl_divergence_grad, sample, sample_backward
 
 
-class VAE(UsingAVAE, Container):
+class VAE(VAEInference, Container):
     """A variational autoencoder from an encoder trunk, two ``Dense`` heads and a decoder.
 
     Parameters

@@ -16,7 +16,7 @@ from minae.vae.evaluate import ELBOReport
 from minae.vae.likelihoods import mean_image
 
 
-class UsingAVAE:
+class VAEInference:
     """The methods of a trained ``VAE`` (eval mode, in batches; the model's mode restored)."""
 
     def encode(self, x: np.ndarray, *, batch_size: int = 500):
