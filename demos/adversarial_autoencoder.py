@@ -63,9 +63,12 @@ plt = plotting.plt
 def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, class_names):
     """Prior samples (left) and the test codes (right), both over the prior's density."""
     both = np.concatenate([codes, prior_samples])
+    both = both[np.isfinite(both).all(axis=1)]  # a diverged model's codes may not be finite
     lo, hi = np.percentile(both, [0.5, 99.5], axis=0)
     pad = 0.1 * (hi - lo).max()
     half = max(float(np.max(np.abs([lo - pad, hi + pad]))), 3.0)
+    prior_extent = float(np.max(np.abs(np.percentile(prior_samples, [0.5, 99.5], axis=0))))
+    half = min(half, 3.0 * prior_extent)  # codes flung far away (divergence) fall off the view
     g = np.linspace(-half, half, 150)
     grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
     density = np.exp(prior.log_density(grid)).reshape(len(g), len(g))

@@ -115,3 +115,13 @@ def test_run_turns_a_multi_line_error_into_one_line(capsys):
         demo.run(lesson, demo.argparse.Namespace(), parser)
     assert e.value.code == 2
     assert capsys.readouterr().err == "python demos/x.py: error: first line; second line\n"
+
+
+def test_a_diverging_adversarial_autoencoder_still_draws(tmp_path, capsys):
+    from demos import adversarial_autoencoder
+
+    argv = SMALL + ["--batch-size", "32", "--lr", "1e9", "--adversarial-lr", "1e9",
+                    "--out", str(tmp_path)]
+    line, out = exits_2_with_one_line(capsys, adversarial_autoencoder, argv)
+    assert "training diverged at epoch 1" in line and "The figures show" in line
+    assert (tmp_path / "aae_codes_normal.png").is_file()
