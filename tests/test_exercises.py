@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minae.exercises import checker, cli, markers
-from minae.exercises.catalogue import EXERCISES, Case
+from minae.exercises import checker, cli, compare, markers, mutate, running
+from minae.exercises.spec import Case
+from minae.exercises.specs import EXERCISES
 
 NAMES = list(EXERCISES)
 MUTANTS = [(name, i) for name, ex in EXERCISES.items() for i in range(len(ex.mistakes))]
@@ -19,7 +20,7 @@ MINAE = Path(markers.__file__).resolve().parents[1]
 # The mistakes the issue asks the checker to recognise by name.
 COMMON = {
     "dense": ["forgot to sum the bias gradient over the batch", "transposed W's gradient"],
-    "relu": ["used the output instead of the input in the ReLU mask"],
+    "relu": ["multiplied dy by the output y instead of by the 0/1 mask"],
     "kl_gradient": ["sigma instead of sigma squared in the KL gradient"],
     "adam_step": ["no bias correction", "eps inside the square root"],
     "conv2d_loops": ["off-by-one in the padding"],
@@ -27,7 +28,7 @@ COMMON = {
 }
 REQUIRED = ["dense", "relu", "sigmoid", "bce_with_logits", "mse", "conv2d_loops",
             "conv2d_im2col", "maxpool2d", "upsample2d", "reparameterization", "kl_gradient",
-            "adam_step"]
+            "adam_step", "conv_transpose2d", "avgpool2d", "tanh", "leaky_relu", "softplus"]
 
 
 def solution_text(name: str) -> str:
@@ -111,7 +112,7 @@ def test_required_exercises_are_catalogued():
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_passes(name):
     ex = EXERCISES[name]
-    res = checker.check_module(ex, checker.module_from_source(solution_text(name), f"s_{name}"))
+    res = checker.check_module(ex, running.module_from_source(solution_text(name), f"s_{name}"))
     assert res.passed, checker.format_result(res)
     # and so does the library module itself
     assert checker.check_module(ex, importlib.import_module(ex.module)).passed
@@ -129,7 +130,7 @@ def test_generated_learner_version_imports_and_reports_not_started(name):
 def test_planted_mistake_fails_and_is_named(name, index):
     ex = EXERCISES[name]
     mistake = ex.mistakes[index]
-    mod = checker.module_from_source(checker.mutant_source(ex, mistake), f"m_{name}_{index}")
+    mod = running.module_from_source(running.mutant_source(ex, mistake), f"m_{name}_{index}")
     res = checker.check_module(ex, mod)
     assert res.status == "failing", f"mutant {mistake.name!r} passed the checker"
     assert any(mistake.name in d for d in res.diagnosis), (mistake.name, res.diagnosis)
@@ -148,7 +149,7 @@ def test_common_mistakes_are_known_by_name(name):
 
 def write_solution_into(work: Path, name: str, mistake=None) -> None:
     ex = EXERCISES[name]
-    text = checker.mutant_source(ex, mistake) if mistake else solution_text(name)
+    text = running.mutant_source(ex, mistake) if mistake else solution_text(name)
     (work / f"{name}.py").write_text(text)
 
 
@@ -166,7 +167,11 @@ def test_start_copies_and_never_overwrites_without_force(tmp_path, capsys):
     code, out = run_cli(capsys, "start", str(work), "--force")
     assert code == 0
     assert mine.read_text() == learner_text("dense")
-    assert (work / "dense.py.bak").read_text() == "# my work\n"
+    assert (work / "dense.py.bak1").read_text() == "# my work\n"
+    mine.write_text("# my second try\n")
+    run_cli(capsys, "start", str(work), "--force")
+    assert (work / "dense.py.bak1").read_text() == "# my work\n"  # every version is kept
+    assert (work / "dense.py.bak2").read_text() == "# my second try\n"
     assert markers.learner_path("dense").read_text() == learner_text("dense")  # package untouched
 
 
@@ -226,7 +231,7 @@ def test_check_reports_a_syntax_error_and_a_wrong_shape(tmp_path, capsys):
 def test_check_unknown_name_and_missing_file(tmp_path, capsys):
     assert cli.main(["check", "nope", "--dir", str(tmp_path)]) == 2
     code, out = run_cli(capsys, "check", "dense", "--dir", str(tmp_path))
-    assert code == 1 and "does not exist" in out
+    assert code == 1 and "does not exist" in out and "start" in out
 
 
 def test_list_shows_each_status(tmp_path, capsys):
@@ -235,11 +240,12 @@ def test_list_shows_each_status(tmp_path, capsys):
     write_solution_into(tmp_path, "relu", EXERCISES["relu"].mistakes[0])
     code, out = run_cli(capsys, "list", "--dir", str(tmp_path))
     assert code == 0
-    status = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    status = {line.split("]")[1].split()[0]: line for line in out.splitlines()
+              if line.startswith("  [")}
     assert "passing" in status["dense"]
     assert "failing" in status["relu"]
     assert "not started" in status["sigmoid"]
-    assert "1 of" in out
+    assert "1 of" in out and "progress" in out
 
 
 def test_hint_walks_up_the_ladder(tmp_path, capsys):
@@ -262,13 +268,36 @@ def test_describe_patterns():
     rng = np.random.default_rng(0)
     c = rng.standard_normal((4, 3))
     case = Case("", {}, {"N (the batch size)": 4.0})
-    assert "sign flipped" in checker.describe(-c, c, case)
-    assert "N (the batch size)" in checker.describe(4 * c, c, case)
-    assert "transposed" in checker.describe(c.T, c, case)
-    assert "all zeros" in checker.describe(0 * c, c, case)
-    assert "off by a constant" in checker.describe(c + 0.5, c, case)
+    assert "sign flipped" in compare.describe(-c, c, case)
+    assert "N (the batch size)" in compare.describe(4 * c, c, case)
+    assert "transposed" in compare.describe(c.T, c, case)
+    assert "all zeros" in compare.describe(0 * c, c, case)
+    assert "off by a constant" in compare.describe(c + 0.5, c, case)
     img = rng.standard_normal((2, 1, 8, 8))
     bad = img.copy()
     bad[:, :, 0, 3] = 0.0
-    assert "border" in checker.describe(bad, img, case)
-    assert "NaN" in checker.describe(np.full_like(c, np.nan), c, case)
+    assert "border" in compare.describe(bad, img, case)
+    assert "NaN" in compare.describe(np.full_like(c, np.nan), c, case)
+
+
+# --- robust mutants ---------------------------------------------------------------------------
+
+def test_an_edit_matches_across_a_reformat():
+    """Spacing, line breaks inside brackets, comments and quote style do not stop an edit."""
+    source = "def f(self, dy):\n    self.grads['W'] = (self.x.T   # comment\n        @ dy)\n"
+    out = mutate.apply_edits(source, (('self.grads["W"] = (self.x.T @ dy)', "pass"),))
+    assert "pass" in out and "grads" not in out
+    compile(out, "f", "exec")
+
+
+def test_an_edit_that_no_longer_applies_is_an_error():
+    """A refactoring that removes (or duplicates) a mutant's code fails loudly."""
+    with pytest.raises(mutate.MutantError, match="matches 0 times"):
+        mutate.apply_edits("y = a + b\n", (("a * b", "a"),))
+    with pytest.raises(mutate.MutantError, match="matches 2 times"):
+        mutate.apply_edits("y = a + b\nz = a + b\n", (("a + b", "a"),))
+
+
+def test_a_multiline_replacement_takes_the_indentation_of_its_line():
+    out = mutate.apply_edits("def f():\n    return g(x)\n", (("return g(x)", "y = 1\nreturn y"),))
+    assert out == "def f():\n    y = 1\n    return y\n"

@@ -1,56 +1,41 @@
-"""``python -m minae.exercises``: start a workspace, list, check, hint (and generate).
+"""``python -m minae.exercises``: start a workspace, list, check, hint, train (and generate).
 
 ::
 
     python -m minae.exercises start [DIR] [--force]   copy the exercises into DIR (yours to edit)
-    python -m minae.exercises list [--dir DIR]        each exercise and its status
+    python -m minae.exercises list [--dir DIR]        progress over every exercise
     python -m minae.exercises check NAME [--dir DIR]  check your file; exit 0 only if it passes
     python -m minae.exercises check all [--dir DIR]   check every exercise
     python -m minae.exercises hint NAME [LEVEL]       the next hint (1 nudges, 3 nearly tells)
+    python -m minae.exercises train MODEL [--quick]   train a lesson's model with your pieces
     python -m minae.exercises generate [--check]      maintainers: regenerate the learner files
 
 DIR defaults to ``$MINAE_WORK`` if set, else ``~/minae-work``. The installed package is never
-edited: ``start`` copies, and ``check`` only reads your folder.
+edited: ``start`` copies, and ``check`` only reads your folder. Every way a command can fail
+(a missing or read-only folder, Ctrl-C) ends in one line that says what to do.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
-from minae.exercises import markers
-from minae.exercises.catalogue import EXERCISES
+from minae.exercises import markers, workspace
+from minae.exercises.sandbox import TIME_LIMIT
+from minae.exercises.specs import EXERCISES
+from minae.exercises.workspace import HINTS_FILE, default_dir, pristine
 
-HINTS_FILE = ".minae-hints.json"
-
-WORKSPACE_README = """\
-# Your minae exercises
-
-Each file here is a piece of minae with its backward pass (or the key lines) cut out. Read the
-docstring at the top, fill in the TODOs, then check:
-
-    python -m minae.exercises check dense --dir {dir}
-    python -m minae.exercises hint dense --dir {dir}     # 1 nudges, 3 nearly gives it away
-    python -m minae.exercises list --dir {dir}           # what is done
-
-Suggested order (the learning path):
-
-{order}
-
-These files are yours: `start` never overwrites them unless you pass --force.
-"""
-
-
-def default_dir() -> Path:
-    return Path(os.environ.get("MINAE_WORK") or "~/minae-work").expanduser()
+__all__ = ["HINTS_FILE", "default_dir", "main", "pristine", "stale_files"]
 
 
 def _dir(args) -> Path:
     return Path(args.dir).expanduser() if args.dir else default_dir()
+
+
+def _flag(work: Path) -> str:
+    return "" if work == default_dir() else f" {work}"
 
 
 def _unknown(name: str) -> int:
@@ -59,67 +44,16 @@ def _unknown(name: str) -> int:
     return 2
 
 
-def pristine(name: str) -> str:
-    return markers.learner_path(name).read_text()
+def _no_workspace(work: Path) -> str:
+    return f"no workspace at {work}; run `python -m minae.exercises start{_flag(work)}` first"
 
-
-# --- start ------------------------------------------------------------------------------------
 
 def cmd_start(args) -> int:
     work = Path(args.directory).expanduser() if args.directory else default_dir()
-    if work.exists() and not work.is_dir():
-        print(f"{work} exists and is not a folder", file=sys.stderr)
-        return 2
-    try:
-        installed = markers.LEARNER_DIR.resolve()
-        if work.resolve() == installed or installed in work.resolve().parents:
-            print(f"{work} is inside the minae package; pick a folder of your own",
-                  file=sys.stderr)
-            return 2
-    except OSError:
-        pass
-    work.mkdir(parents=True, exist_ok=True)
-    copied, kept, same = [], [], []
-    for name in EXERCISES:
-        src = markers.learner_path(name)
-        dst = work / f"{name}.py"
-        if not src.exists():
-            print(f"{name}: not generated in this installation (maintainers: run `python -m "
-                  "minae.exercises generate`)", file=sys.stderr)
-            continue
-        if dst.exists():
-            if dst.read_text() == src.read_text():
-                same.append(dst.name)
-                continue
-            if not args.force:
-                kept.append(dst.name)
-                continue
-            backup = dst.with_name(dst.name + ".bak")
-            shutil.copyfile(dst, backup)
-            print(f"overwrote {dst.name} (your version is in {backup.name})")
-        shutil.copyfile(src, dst)
-        copied.append(dst.name)
-    readme = work / "README.md"
-    if not readme.exists():
-        order = markers.wrap(", ".join(EXERCISES) + ".", 92, "    ")
-        readme.write_text(WORKSPACE_README.format(dir=work, order=order))
-    print(f"workspace: {work}")
-    if copied:
-        print(f"copied {len(copied)} exercise(s): {', '.join(copied)}")
-    if same:
-        print(f"already there, untouched: {', '.join(same)}")
-    if kept:
-        print(f"kept your work in {', '.join(kept)} (start --force overwrites, keeping a .bak)")
-    first = next(iter(EXERCISES))
-    flag = "" if work == default_dir() else f" --dir {work}"
-    print(f"\nNext: open {work / (first + '.py')}, fill in the TODO, then run\n"
-          f"    python -m minae.exercises check {first}{flag}")
-    return 0
+    return workspace.start(work, args.force, print, lambda line: print(line, file=sys.stderr))
 
 
-# --- list -------------------------------------------------------------------------------------
-
-def status_of(name: str, work: Path) -> str:
+def status_of(name: str, work: Path, seed: int = 0) -> str:
     from minae.exercises.checker import check
 
     path = work / f"{name}.py"
@@ -127,50 +61,64 @@ def status_of(name: str, work: Path) -> str:
         return "missing (run start)"
     if markers.learner_path(name).exists() and path.read_text() == pristine(name):
         return "not started"
-    return check(name, path).status
+    if workspace.outdated(EXERCISES[name], path):
+        return "earlier layout (run start)"
+    return check(name, path, seed).status
 
 
 def cmd_list(args) -> int:
     work = _dir(args)
     if not work.is_dir():
-        print(f"no workspace at {work}; run `python -m minae.exercises start {work}` first")
         for name, ex in EXERCISES.items():
             print(f"  {name:<20} {ex.title}")
+        print(_no_workspace(work))
         return 1
     print(f"workspace: {work}")
     counts: dict[str, int] = {}
     for name, ex in EXERCISES.items():
         status = status_of(name, work)
         counts[status] = counts.get(status, 0) + 1
-        print(f"  {name:<20} {status:<13} {ex.title}")
-    done = counts.get("passing", 0)
-    print(f"{done} of {len(EXERCISES)} passing")
+        mark = {"passing": "[x]", "failing": "[!]"}.get(status, "[ ]")
+        print(f"  {mark} {name:<20} {status:<13} {ex.title}")
+    done, total = counts.get("passing", 0), len(EXERCISES)
+    bar = "#" * round(20 * done / total) + "-" * (20 - round(20 * done / total))
+    rest = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != "passing")
+    print(f"progress [{bar}] {done} of {total} passing" + (f"; {rest}" if rest else ""))
     return 0
 
-
-# --- check ------------------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
     from minae.exercises.checker import check, format_result
 
     work = _dir(args)
-    names = list(EXERCISES) if args.name == "all" else [args.name]
     if args.name != "all" and args.name not in EXERCISES:
         return _unknown(args.name)
+    if not work.is_dir():
+        print(_no_workspace(work))
+        return 1
+    names = list(EXERCISES) if args.name == "all" else [args.name]
     ok = True
-    for i, name in enumerate(names):
-        res = check(name, work / f"{name}.py", seed=args.seed)
+    for name in names:
+        path = work / f"{name}.py"
+        why = workspace.outdated(EXERCISES[name], path) if path.exists() else ""
+        if why:
+            print(f"{why}; run `python -m minae.exercises start{_flag(work)}` to keep your "
+                  f"version as {workspace.next_backup(path).name} and get the new file")
+            ok = False
+            continue
         if len(names) > 1:
+            res = check(name, path, seed=args.seed, limit=args.time_limit)
             print(f"{name:<20} {res.status}")
         else:
+            res = check(name, path, seed=args.seed, limit=args.time_limit,
+                        on_case=lambda k, label: print(f"running case {k}: {label}", flush=True))
+            print()
             print(format_result(res))
         ok = ok and res.passed
-        if len(names) > 1 and i == len(names) - 1:
-            print("(run `check NAME` for the details of one exercise)")
+    if len(names) > 1:
+        print("(run `check NAME` for the details of one exercise)")
     return 0 if ok else 1
 
-
-# --- hint -------------------------------------------------------------------------------------
 
 def _load_hints(work: Path) -> dict:
     try:
@@ -200,15 +148,27 @@ def cmd_hint(args) -> int:
         level = shown + 1
     print(f"Hint {level} of {len(ex.hints)} for {ex.name}:")
     print(markers.wrap(ex.hints[level - 1], 92, "  "))
+    if not work.is_dir():
+        print(f"(no workspace at {work}, so hints are not remembered and this stays hint 1: run "
+              f"`python -m minae.exercises start{_flag(work)}`, or pass the level: hint "
+              f"{ex.name} {min(level + 1, len(ex.hints))})")
+        return 0
     if level < len(ex.hints):
         print(f"(run `hint {ex.name}` again for a bigger one)")
-    if work.is_dir():
-        seen[ex.name] = max(shown, level)
-        try:
-            (work / HINTS_FILE).write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
-        except OSError:
-            pass
+    seen[ex.name] = max(shown, level)
+    try:
+        (work / HINTS_FILE).write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        print(f"(cannot write {work / HINTS_FILE}, so this hint is not remembered; pass the "
+              f"level instead: hint {ex.name} {min(level + 1, len(ex.hints))})")
     return 0
+
+
+def cmd_train(args) -> int:
+    from minae.exercises.train import train
+
+    return train(args.model, _dir(args), quick=args.quick, epochs=args.epochs,
+                 limit=args.limit, out=args.out, seed=args.seed)
 
 
 # --- generate (maintainers) -------------------------------------------------------------------
@@ -269,26 +229,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m minae.exercises",
         description="minae's backward-pass exercises: start a workspace, check your code, "
-                    "get hints.")
+                    "get hints, train a lesson's model with your code.")
     sub = p.add_subparsers(dest="command", required=True)
+    work_help = "your workspace (default: $MINAE_WORK or ~/minae-work)"
     s = sub.add_parser("start", help="copy the exercises into a folder of your own")
     s.add_argument("directory", nargs="?", help="default: $MINAE_WORK or ~/minae-work")
     s.add_argument("--force", action="store_true",
-                   help="overwrite files you have changed (a .bak copy is kept)")
+                   help="replace files you have changed (each kept as NAME.py.bak1, .bak2, ...)")
     s.set_defaults(func=cmd_start)
-    s = sub.add_parser("list", help="each exercise and its status")
-    s.add_argument("--dir", help="your workspace (default: $MINAE_WORK or ~/minae-work)")
+    s = sub.add_parser("list", help="progress over every exercise")
+    s.add_argument("--dir", help=work_help)
     s.set_defaults(func=cmd_list)
     s = sub.add_parser("check", help="check your file for an exercise")
     s.add_argument("name", help="the exercise, or 'all'")
-    s.add_argument("--dir", help="your workspace (default: $MINAE_WORK or ~/minae-work)")
+    s.add_argument("--dir", help=work_help)
     s.add_argument("--seed", type=int, default=0, help="seed of the random cases (default 0)")
+    s.add_argument("--time-limit", type=float, default=TIME_LIMIT,
+                   help=f"seconds per case before it is stopped (default {TIME_LIMIT:g})")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("hint", help="the next hint for an exercise")
     s.add_argument("name")
     s.add_argument("level", nargs="?", type=int, help="1, 2 or 3 (default: the next one)")
     s.add_argument("--dir", help="your workspace (remembers which hints you have seen)")
     s.set_defaults(func=cmd_hint)
+    s = sub.add_parser("train", help="train a lesson's model with your passing exercises")
+    s.add_argument("model", choices=["conv_autoencoder", "dense_vae"])
+    s.add_argument("--dir", help=work_help)
+    s.add_argument("--quick", action="store_true", help="a short run (the default)")
+    s.add_argument("--epochs", type=int, default=None, help="epochs (default: 1 with --quick)")
+    s.add_argument("--limit", type=int, default=None, help="training images (default 2000)")
+    s.add_argument("--out", default=None, help="folder for the figures (default: DIR/figures)")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_train)
     s = sub.add_parser("generate", help="(maintainers) regenerate minae/exercises/learner/")
     s.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
     s.set_defaults(func=cmd_generate)
@@ -297,4 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C); your files are as they were: run the command again to "
+              "go on", file=sys.stderr)
+        return 130

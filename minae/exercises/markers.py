@@ -15,7 +15,8 @@ Inside a function of a library file, two comment lines around the solution::
         # END EXERCISE
 
 * ``# EXERCISE <name>: <one-line task>`` opens a block; ``<name>`` is an exercise of the
-  catalogue (``minae/exercises/catalogue.py``), the task is what the learner's TODO will say.
+  catalogue (one spec per exercise in ``minae/exercises/specs/``), the task is what the
+  learner's TODO will say.
 * ``# END EXERCISE`` closes it, at any indentation. Blocks do not nest.
 * The block's lines are whole statements at the marker's indentation (or deeper).
 * An exercise may have several blocks, in one or several of the objects it copies.
@@ -23,7 +24,7 @@ Inside a function of a library file, two comment lines around the solution::
 
 What ``generate`` makes of it
 -----------------------------
-For an exercise, the catalogue names the library module and the top-level classes/functions to
+For an exercise, its spec names the library module and the top-level classes/functions to
 copy. The generator finds them with ``ast``, copies their source text, and then
 
 * in the **learner** version replaces each of the exercise's blocks (markers included) by::
@@ -60,7 +61,7 @@ OPEN = re.compile(r"^(?P<indent>[ \t]*)# EXERCISE (?P<name>[a-z0-9_]+): (?P<task
 CLOSE = re.compile(r"^[ \t]*# END EXERCISE\s*$")
 LOOSE = re.compile(r"^\s*#\s*(END\s+)?EXERCISE\b")  # anything that looks like a marker
 LEARNER_DIR = Path(__file__).resolve().parent / "learner"
-RUFF_LINE = "# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)"
+RUFF_LINE = "# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)"
 
 
 class MarkerError(ValueError):
@@ -337,3 +338,51 @@ def wrap(text: str, width: int = 92, indent: str = "") -> str:
             out.append(textwrap.fill(" ".join(para.split()), width, initial_indent=indent,
                                      subsequent_indent=indent, break_on_hyphens=False))
     return "\n\n".join(out)
+
+
+def _shape_lines(doc: str) -> list[str]:
+    """The ``name : shape`` entries of a numpy-style docstring, and its ``Shapes`` lines."""
+    out, section = [], ""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        text = line.strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if text and nxt and set(nxt) == {"-"}:
+            section = text
+            continue
+        if set(text) == {"-"}:
+            continue
+        if text.startswith("Shapes:") or text.startswith("Shapes ("):
+            out.append(text.replace("``", ""))
+        elif section == "Shapes" and text:
+            out.append(text.replace("``", ""))
+        elif section in ("Parameters", "Returns") and re.match(r"^[\w, ()]+ : .*\(", text) \
+                and line[:len(line) - len(line.lstrip())] == _indent_of(lines):
+            out.append(text.replace("``", ""))
+    return out
+
+
+def _indent_of(lines: list[str]) -> str:
+    """The indentation of a docstring's body (its second non-blank line)."""
+    body = [line for line in lines[1:] if line.strip()]
+    return body[0][:len(body[0]) - len(body[0].lstrip())] if body else ""
+
+
+def docstring_shapes(module: str, objects: tuple[str, ...]) -> str:
+    """The shapes the library's own docstrings give for ``objects`` (and their methods)."""
+    tree = ast.parse(source_path(module).read_text())
+    found = _top_level_objects(tree)
+    parts = []
+    for name in objects:
+        node = found.get(name)
+        if node is None:
+            continue
+        nodes = [node] + [n for n in node.body if isinstance(n, ast.FunctionDef)] \
+            if isinstance(node, ast.ClassDef) else [node]
+        for n in nodes:
+            doc = ast.get_docstring(n, clean=False) or ""
+            lines = _shape_lines(doc)
+            if lines:
+                label = name if n is node else f"{name}.{n.name}"
+                parts.append(f"{label}:\n" + "\n".join("    " + line for line in lines))
+    return "\n".join(parts) if parts else "See the function signatures below."

@@ -156,8 +156,10 @@ def avg_pool2d_backward(dy: np.ndarray, x_shape: tuple, kernel_size: tuple[int, 
     """
     (sh, sw), (pt, pb, pl, pr), (N, C, H, W) = stride, padding, x_shape
     OH, OW = dy.shape[2:]
+    # EXERCISE avgpool2d: each window's share of dy; add it to every tap; return dx unpadded
     share = dy / _divisor(x_shape, kernel_size, stride, padding, count_include_pad, dy.dtype)
     dxp = np.zeros((N, C, pt + H + pb, pl + W + pr), dtype=dy.dtype)
     for _, p, q in _taps(kernel_size):
         dxp[:, :, window_slice(p, sh, OH), window_slice(q, sw, OW)] += share
     return dxp[:, :, pt:pt + H, pl:pl + W]
+    # END EXERCISE

@@ -85,12 +85,16 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "LeakyReLU input")
+        # EXERCISE leaky_relu: return y, keeping on self the slope f'(x) that backward will need
         self.slope = np.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
         return x * self.slope
+        # END EXERCISE
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         check_forward_done(self.slope, "LeakyReLU")
+        # EXERCISE leaky_relu: return dx = dL/dx (check dy with check_upstream, as ReLU does)
         return check_upstream(dy, self.slope.shape, "LeakyReLU") * self.slope
+        # END EXERCISE
 
     def __repr__(self) -> str:
         return f"LeakyReLU({self.negative_slope})"
@@ -128,7 +132,9 @@ class Tanh(Layer):
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         check_forward_done(self.y, "Tanh")
+        # EXERCISE tanh: return dx = dL/dx from dy and what forward kept (self.y)
         return check_upstream(dy, self.y.shape, "Tanh") * (1.0 - self.y**2)
+        # END EXERCISE
 
 
 class Softplus(Layer):
@@ -144,4 +150,6 @@ class Softplus(Layer):
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         check_forward_done(self.x, "Softplus")
+        # EXERCISE softplus: return dx = dL/dx from dy and what forward kept (self.x)
         return check_upstream(dy, self.x.shape, "Softplus") * sigmoid(self.x)
+        # END EXERCISE

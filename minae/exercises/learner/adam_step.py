@@ -24,9 +24,10 @@ p, g, m, v, m_hat, v_hat: all the parameter's shape; t is an int.
 How it is checked
 -----------------
 Not by finite differences (an update rule has nothing to differentiate): your Adam and
-minae's run side by side for 4 steps on the same random gradients, in float64, under 4
-settings (default, tiny gradients where eps matters, weight decay and large eps, Keras's
-eps_hat), and each step's update of p is compared with minae's.
+minae's run side by side for 4 steps on the same random gradients under 5 settings (default,
+tiny gradients where eps matters, weight decay and large eps, Keras's eps_hat, and float32
+like the layers' parameters, compared with minae's float64 steps at a float32 tolerance,
+dtype checked), and each step's update of p is compared with minae's.
 
 Commands
 --------
@@ -34,10 +35,11 @@ Commands
     python -m minae.exercises hint adam_step      # a nudge; run again for more
 
 Generated from minae/optim.py (Adam._update) by `python -m minae.exercises generate`; edit
-your copy, not the one inside the minae package.
+your copy, not the one inside the minae package. Read minae's solution, minae/optim.py,
+after your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 

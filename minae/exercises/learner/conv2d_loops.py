@@ -24,10 +24,11 @@ dh*(KH - 1) - 1) // sh + 1 (and so for OW).
 
 How it is checked
 -----------------
-Float64, 5 cases: stride 1 and 2, symmetric and uneven padding (Keras's "same" with an even
-kernel puts the extra row at the bottom), a non-square kernel and a dilation of 2; random x,
-w and upstream gradient dy. dx and dw are compared with the central-difference gradients of
-L = sum(conv2d_forward(x, w) * dy), minae's fast forward.
+6 cases: strides 1, 2, (2, 1) and (1, 2), symmetric and uneven padding (Keras's "same" with
+an even kernel puts the extra row at the bottom), non-square kernels, a dilation of (2, 1),
+batches of 1 and several, one case in float32 (compared with minae's float64 answer at a
+float32 tolerance, dtype checked); random x, w and upstream gradient dy. dx and dw are
+compared with the central-difference gradients of L = sum(conv2d_forward(x, w) * dy).
 
 Commands
 --------
@@ -36,10 +37,11 @@ Commands
 
 Generated from minae/kernels/reference.py (conv2d_input_grad_reference and
 conv2d_weight_grad_reference) by `python -m minae.exercises generate`; edit your copy, not
-the one inside the minae package.
+the one inside the minae package. Read minae's solution, minae/kernels/reference.py, after
+your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 

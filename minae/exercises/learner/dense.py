@@ -22,11 +22,12 @@ shape of what it is the gradient of: dW (D_in, D_out), db (D_out,), dx (N, D_in)
 
 How it is checked
 -----------------
-Float64, 4 cases with random shapes (one with D_in = D_out, so a transposed W has the right
-shape and only its values can give it away), random W, b, x and a random upstream gradient
-dy. Each of y, dx, dW and db (from a second forward and backward pass, so gradients that are
-added instead of written show) is compared with minae's forward and with the
-central-difference gradient of L = sum(forward(x) * dy).
+5 cases with random shapes (one with D_in = D_out, so a transposed W has the right shape and
+only its values can give it away; one with a batch of 1; one in float32, the layers'
+default, compared with minae's float64 answer at a float32 tolerance and its dtype checked),
+random W, b, x and a random upstream gradient dy. Each of y, dx, dW and db (from a second
+forward and backward pass, so gradients that are added instead of written show) is compared
+with minae's forward and with the central-difference gradient of L = sum(forward(x) * dy).
 
 Commands
 --------
@@ -34,10 +35,11 @@ Commands
     python -m minae.exercises hint dense      # a nudge; run again for more
 
 Generated from minae/layers/dense.py (Dense.backward) by `python -m minae.exercises
-generate`; edit your copy, not the one inside the minae package.
+generate`; edit your copy, not the one inside the minae package. Read minae's solution,
+minae/layers/dense.py, after your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 
@@ -45,7 +47,14 @@ import numpy as np
 
 from minae import initializers
 from minae.layers.base import Layer
-from minae.layers.checks import as_float_array, check_positive_int
+from minae.layers.checks import (
+    allocate,
+    as_float_array,
+    check_forward_done,
+    check_positive_int,
+    check_rng,
+    check_upstream,
+)
 
 
 class Dense(Layer):
@@ -54,12 +63,16 @@ class Dense(Layer):
         super().__init__()
         self.in_features = check_positive_int(in_features, "Dense in_features")
         self.out_features = check_positive_int(out_features, "Dense out_features")
-        self.dtype = np.dtype(dtype)
-        self.params["W"] = initializers.weights(
-            init, (in_features, out_features), in_features, out_features, rng, self.dtype)
-        self.params["b"] = initializers.bias(init, out_features, in_features, rng, self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.x = None
+        self.dtype = initializers.float_dtype(dtype, "Dense dtype")
+        rng = check_rng(rng, "Dense")
+        d_in, d_out = self.in_features, self.out_features
+        self.params["W"] = initializers.weights(init, (d_in, d_out), d_in, d_out, rng,
+                                                self.dtype, what=f"{self!r} weights W")
+        self.params["b"] = initializers.bias(init, d_out, d_in, rng, self.dtype,
+                                             what=f"{self!r} bias b")
+        self.grads = {k: allocate(v.shape, v.dtype, f"{self!r} gradient d{k}")
+                      for k, v in self.params.items()}
+        self.x = None  # the input of the last forward pass (None: no forward yet)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "Dense input", self.dtype)
@@ -71,6 +84,8 @@ class Dense(Layer):
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        check_forward_done(self.x, "Dense")
+        dy = check_upstream(dy, (len(self.x), self.out_features), "Dense", self.dtype)
         # TODO (dense): set self.grads["W"] and self.grads["b"], then return dx
         raise NotImplementedError("exercise dense not started")
 

@@ -19,8 +19,9 @@ z_mean, z_log_sigma and both results: (N, latent_dim).
 
 How it is checked
 -----------------
-Float64, 3 cases of random (N, latent_dim) and random z_mean, z_log_sigma; both results are
-compared with the central-difference gradients of sum(kl_divergence).
+4 cases of random (N, latent_dim), a batch of 1, one in float32 (compared at a float32
+tolerance, dtype checked), random z_mean, z_log_sigma; both results are compared with the
+central-difference gradients of sum(kl_divergence).
 
 Commands
 --------
@@ -28,10 +29,11 @@ Commands
     python -m minae.exercises hint kl_gradient      # a nudge; run again for more
 
 Generated from minae/variational.py (kl_divergence_grad) by `python -m minae.exercises
-generate`; edit your copy, not the one inside the minae package.
+generate`; edit your copy, not the one inside the minae package. Read minae's solution,
+minae/variational.py, after your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Write the body of max_pool2d_backward: send each window's dy to the tap that won it in the
 forward pass, then take the padding off. Read max_pool2d_forward first (in this file): it
-records, for every window, the winning tap t = p * KW + q.
+records, for every window, the winning tap t = p * KW + q (the first maximum when several
+entries tie).
 
 The math to derive
 ------------------
@@ -11,7 +12,8 @@ Near a point without ties, the max is just the winning entry, so
 
     dy[n, c, i, j] / dxp[n, c, r, s] = ?   (for the winner, and for the others)
 
-Several windows can share an input when they overlap (stride < kernel): what then? MaxPool2D
+Several windows can share an input when they overlap (stride < kernel): what then? At a tie
+minae sends the gradient to the first maximum, the winner forward recorded. MaxPool2D
 (minae/layers/pooling.py) calls these two functions.
 
 Shapes
@@ -22,11 +24,12 @@ C, pt + H + pb, pl + W + pr). Tap (p, q) of every window at once is the strided 
 
 How it is checked
 -----------------
-Float64, 4 cases: 2x2 windows with stride 2, Keras's "same" on an odd size (7 -> 4),
-overlapping 3x3 windows with stride 1, a 3x2 window with uneven padding. The inputs are
-distinct values at least 0.1 apart (no ties, so the gradient exists), dy is random. y is
-compared with minae's forward, dx with the central-difference gradient of L =
-sum(max_pool2d_forward(x)[0] * dy).
+8 cases: 2x2 windows with stride 2, Keras's "same" on an odd size (7 -> 4), overlapping 3x3
+windows with stride 1, a 3x2 window with strides (2, 1) and uneven padding, a batch of 3 in
+float32 (compared at a float32 tolerance, dtype checked), a 28x28 image; their inputs are
+distinct values at least 0.1 apart, and dx is compared with the central-difference gradient
+of L = sum(max_pool2d_forward(x)[0] * dy). Two more cases hold ties (values 0, 1, 2), where
+dx is compared with minae's convention: the whole dy of a window goes to its first maximum.
 
 Commands
 --------
@@ -34,10 +37,11 @@ Commands
     python -m minae.exercises hint maxpool2d      # a nudge; run again for more
 
 Generated from minae/kernels/pool.py (max_pool2d_backward) by `python -m minae.exercises
-generate`; edit your copy, not the one inside the minae package.
+generate`; edit your copy, not the one inside the minae package. Read minae's solution,
+minae/kernels/pool.py, after your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 

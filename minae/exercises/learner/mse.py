@@ -16,8 +16,10 @@ prediction, target, grad: (N, ...), all the same; the value is a float.
 
 How it is checked
 -----------------
-Float64, 4 cases: shapes (N, D) and (N, C, H, W), each reduction. The value is compared with
-minae's mse and grad with the central-difference gradient of the value.
+5 cases: shapes (N, D) and (N, C, H, W), each reduction, a batch of 1, and one in float32
+(compared with minae's float64 answer at a float32 tolerance, the gradient's dtype checked).
+The value is compared with minae's mse and grad with the central-difference gradient of the
+value.
 
 Commands
 --------
@@ -25,10 +27,11 @@ Commands
     python -m minae.exercises hint mse      # a nudge; run again for more
 
 Generated from minae/losses.py (mse) by `python -m minae.exercises generate`; edit your
-copy, not the one inside the minae package.
+copy, not the one inside the minae package. Read minae's solution, minae/losses.py, after
+your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 

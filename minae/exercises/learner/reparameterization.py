@@ -19,9 +19,10 @@ grad_z, z_log_sigma, eps and both results: (N, latent_dim).
 
 How it is checked
 -----------------
-Float64, 3 cases of random (N, latent_dim), random z_mean, z_log_sigma, eps and upstream
-gradient grad_z; both results are compared with the central-difference gradients of L =
-sum(sample(z_mean, z_log_sigma, eps) * grad_z).
+4 cases of random (N, latent_dim), a batch of 1, one in float32 (compared with minae's
+float64 answer at a float32 tolerance, dtype checked), random z_mean, z_log_sigma, eps and
+upstream gradient grad_z; both results are compared with the central-difference gradients of
+L = sum(sample(z_mean, z_log_sigma, eps) * grad_z).
 
 Commands
 --------
@@ -29,10 +30,11 @@ Commands
     python -m minae.exercises hint reparameterization      # a nudge; run again for more
 
 Generated from minae/variational.py (sample_backward) by `python -m minae.exercises
-generate`; edit your copy, not the one inside the minae package.
+generate`; edit your copy, not the one inside the minae package. Read minae's solution,
+minae/variational.py, after your check passes.
 """
 
-# ruff: noqa: B007, F401, F841  (until the TODOs are filled in, some names are unused)
+# ruff: noqa: B007, F401, F821, F841  (until the TODOs are filled in, names go unused)
 
 from __future__ import annotations
 
