@@ -108,6 +108,6 @@ def finite_before_step(where: tuple[int, int, int], history: AAEHistory) -> Call
     its parameter group's gradients must be finite (``minae.training.guard``)."""
     def check(phase: str, value: float, group, optimizer) -> None:
         lr = getattr(optimizer, "lr", None)
-        guard.check_loss(value, where, lr, history)
+        guard.check_loss(value, where, lr, history, name=f"{phase} loss")
         guard.check_step(group.grads, lr, value, where, history)
     return check

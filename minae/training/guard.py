@@ -87,11 +87,12 @@ KEPT = "training stopped before that batch's update, the parameters are those af
        "good batch"
 
 
-def check_loss(value: float, where: tuple[int, int, int], lr, history: History) -> None:
-    """Raise if the loss of batch ``where = (epoch, batch, n_batches)`` (from 1) is not finite."""
+def check_loss(value: float, where: tuple[int, int, int], lr, history: History,
+               name: str = "training loss") -> None:
+    """Raise if the loss of batch ``where = (epoch, batch, n_batches)`` (from 1) is not finite.
+    ``name`` says which loss (``train_aae`` has one per phase)."""
     if not math.isfinite(value):
-        raise _diverged("loss", f"the training loss became {value}", where, value, lr,
-                        history, KEPT)
+        raise _diverged("loss", f"the {name} became {value}", where, value, lr, history, KEPT)
 
 
 def check_output(out, where: tuple[int, int, int], lr, history: History,
