@@ -115,8 +115,10 @@ def kl_sparsity(h: np.ndarray, rho: float, beta: float = 1.0) -> tuple[float, np
     n = h.shape[0]
     rho_hat = np.clip(h.mean(axis=0), RHO_EPS, 1.0 - RHO_EPS)
     kl = rho * np.log(rho / rho_hat) + (1.0 - rho) * np.log((1.0 - rho) / (1.0 - rho_hat))
+    # EXERCISE kl_sparsity: grad = dP/dh, the same for every example (through rho_hat)
     d_rho_hat = beta * (-rho / rho_hat + (1.0 - rho) / (1.0 - rho_hat))
     grad = np.broadcast_to(d_rho_hat / n, h.shape).astype(h.dtype)
+    # END EXERCISE
     return float(beta * np.sum(kl)), grad
 
 

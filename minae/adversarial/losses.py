@@ -72,7 +72,9 @@ def discriminator_loss(real_logits: np.ndarray, fake_logits: np.ndarray):
     r = _logits(real_logits, "discriminator_loss real_logits")
     f = _logits(fake_logits, "discriminator_loss fake_logits")
     value = float(np.mean(softplus(-r)) + np.mean(softplus(f)))
+    # EXERCISE aae_discriminator: return (value, dL_D/dreal_logits, dL_D/dfake_logits)
     return value, (sigmoid(r) - 1.0) / len(r), sigmoid(f) / len(f)
+    # END EXERCISE
 
 
 def generator_loss(fake_logits: np.ndarray):

@@ -5,6 +5,7 @@ modules that end in ``_cases`` hold cases that several exercises share.
 """
 
 from minae.exercises.specs import (
+    aae_discriminator,
     adam_step,
     avgpool2d,
     bce_with_logits,
@@ -13,6 +14,7 @@ from minae.exercises.specs import (
     conv_transpose2d,
     dense,
     kl_gradient,
+    kl_sparsity,
     leaky_relu,
     maxpool2d,
     mse,
@@ -26,6 +28,6 @@ from minae.exercises.specs import (
 
 ORDER = (dense, relu, sigmoid, tanh, leaky_relu, softplus, mse, bce_with_logits, adam_step,
          conv2d_loops, conv2d_im2col, conv_transpose2d, maxpool2d, avgpool2d, upsample2d,
-         reparameterization, kl_gradient)
+         reparameterization, kl_gradient, kl_sparsity, aae_discriminator)
 
 EXERCISES = {spec.EXERCISE.name: spec.EXERCISE for spec in ORDER}
