@@ -174,10 +174,12 @@ DEMO_FILES = sorted(f for f in os.listdir(os.path.join(os.path.dirname(__file__)
 
 
 @pytest.mark.parametrize("filename", DEMO_FILES)
-def test_every_demo_turns_the_fast_engine_on_visibly(filename):
+def test_every_demo_that_trains_turns_the_fast_engine_on_visibly(filename):
     path = os.path.join(os.path.dirname(__file__), "..", "demos", filename)
     with open(path) as f:
         source = f.read()
+    if "demo.train(" not in source and "train_aae(" not in source:
+        pytest.skip(f"{filename} trains no minae model")
     assert "from minae.engine import FastEngine" in source
     assert ".use_engine(FastEngine())" in source
 
