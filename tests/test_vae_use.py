@@ -28,3 +28,20 @@ def test_reconstruct_decode_generate_shapes_and_ranges():
     assert not np.allclose(a, b)
 
 
+
+
+def test_summary_prints_once_or_returns_the_text(capsys):
+    model = dense_vae(latent_dim=2, hidden=6, input_shape=IMAGE, rng=np.random.default_rng(0))
+    assert model.summary() is None  # printed, and nothing for a notebook cell to show again
+    printed = capsys.readouterr().out
+    assert "total parameters" in printed
+    assert model.summary(print_fn=None) == printed.rstrip("\n")
+
+
+def test_parts_do_not_check_again_what_the_vae_checked_at_its_entry():
+    # a part's own input check would turn a diverging run's overflow into a "bad input" error
+    model = dense_vae(latent_dim=2, hidden=6, input_shape=IMAGE, rng=np.random.default_rng(0))
+    assert model.encoder.check_input is False and model.decoder.check_input is False
+    with np.errstate(all="ignore"):
+        out = model.decoder.forward(np.full((1, 2), np.inf, dtype=np.float32))
+    assert out.shape == (1, *IMAGE)

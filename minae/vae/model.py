@@ -94,6 +94,9 @@ class VAE(VAEInference, Container):
             raise ValueError(f"learn_sigma=True needs likelihood='gaussian'; got {likelihood!r}")
         self.encoder, self.z_mean, self.z_log_sigma, self.decoder = (
             encoder, z_mean, z_log_sigma, decoder)
+        for part in (encoder, decoder):  # data is checked once, at the VAE's entry (inputs.py),
+            if hasattr(part, "check_input"):  # so a part's overflow in a diverging run reaches
+                part.check_input = False  # fit's divergence guard, not a "bad input" error
         self.latent_dim = int(z_mean.out_features)
         self.likelihood = likelihood
         self.beta = beta

@@ -83,8 +83,12 @@ class VAEInference:
         """
         return evaluate.kl_per_dimension(self, inputs.images(self, x), None, batch_size)
 
-    def summary(self, *, print_fn=print) -> str:
-        """Print (and return) the parameter count of each part and the total."""
+    def summary(self, *, print_fn=print) -> str | None:
+        """The parameter count of each part and the total.
+
+        As ``Sequential.summary``: ``print_fn=print`` prints and returns None (so a notebook
+        cell shows it once); ``print_fn=None`` returns the text.
+        """
         lines = [f"{type(self).__name__}: likelihood={self.likelihood}, beta={self.beta:g}, "
                  f"latent_dim={self.latent_dim}, input_shape={self.input_shape}"]
         for name, part in self.children():
@@ -93,6 +97,7 @@ class VAEInference:
             lines.append("  log_sigma    1 parameter")
         lines.append(f"total parameters: {self.num_parameters():,}")
         text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
