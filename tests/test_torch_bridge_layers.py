@@ -205,7 +205,11 @@ def test_twins_are_used_where_pytorch_has_no_single_layer():
     """'same' and asymmetric paddings get the padded twins; symmetric ones PyTorch's own."""
     kw = {"dtype": np.float64, "rng": np.random.default_rng(0)}
     assert type(to_torch(Conv2D(1, 1, 3, padding=1, **kw))) is torch.nn.Conv2d
+    assert type(to_torch(Conv2D(1, 1, 3, padding="same", **kw))) is torch.nn.Conv2d
     assert type(to_torch(Conv2D(1, 1, 4, padding="same", **kw))) is PaddedConv2d
+    assert type(to_torch(Conv2D(1, 1, 3, stride=2, padding="same", **kw))) is PaddedConv2d
+    assert type(to_torch(ConvTranspose2D(1, 1, 3, padding="same", **kw))) \
+        is torch.nn.ConvTranspose2d
     assert type(to_torch(ConvTranspose2D(1, 1, 3, padding=((1, 0), (0, 1)), **kw))) \
         is PaddedConvTranspose2d
     assert type(to_torch(MaxPool2D(2, padding="same"))) is SameMaxPool2d

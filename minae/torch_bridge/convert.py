@@ -5,9 +5,10 @@ The map, layer by layer (every argument read from the minae layer's public attri
     minae                                   PyTorch
     Dense(i, o)                             nn.Linear(i, o)          weight = W.T (o, i)
     Conv2D, symmetric padding               nn.Conv2d(padding=(ph, pw))          weight = W
-    Conv2D, "same" or asymmetric            PaddedConv2d  (pad, then the conv)
+      (and "same" with stride 1, odd k)
+    Conv2D, other "same", asymmetric        PaddedConv2d  (pad, then the conv)
     ConvTranspose2D, symmetric padding      nn.ConvTranspose2d(padding, output_padding)
-    ConvTranspose2D, "same" or asymmetric   PaddedConvTranspose2d (the conv, then the cut)
+    ConvTranspose2D, other "same", asym.    PaddedConvTranspose2d (the conv, then the cut)
     MaxPool2D(padding=p)                    nn.MaxPool2d(padding=p)       (-inf padding)
     MaxPool2D(padding="same")               SameMaxPool2d
     AvgPool2D(padding=p, count_include_pad) nn.AvgPool2d(padding=p, count_include_pad)
@@ -47,6 +48,7 @@ from minae.layers.conv import Conv2D
 from minae.layers.conv_transpose import ConvTranspose2D
 from minae.layers.dense import Dense
 from minae.layers.dropout import Dropout
+from minae.layers.padding import resolve_padding
 from minae.layers.pooling import AvgPool2D, MaxPool2D
 from minae.layers.sequential import Sequential
 from minae.layers.shape import Flatten, Reshape
@@ -66,23 +68,35 @@ def _symmetric(padding) -> tuple[int, int] | None:
     return (pt, pl) if pt == pb and pl == pr else None
 
 
+def _concrete(layer):
+    """A convolution's padding as ``(pt, pb, pl, pr)`` when it does not depend on the input's
+    size: anything but ``"same"`` with a stride > 1 (for stride 1, ``"same"`` pads
+    ``(k - 1) * d`` in all, whatever the size; ``minae.layers.padding``)."""
+    if layer.padding == "same" and layer.stride == (1, 1):
+        return resolve_padding("same", (1, 1), layer.kernel_size, layer.stride, layer.dilation)
+    return layer.padding
+
+
 def _conv(layer: Conv2D) -> nn.Module:
     args = (layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride)
     bias = "b" in layer.params
-    both = _symmetric(layer.padding)
-    if both is not None:
+    padding = _concrete(layer)
+    both = _symmetric(padding)
+    if both is not None:  # the lesson's 3x3 "same": nn.Conv2d(padding=(1, 1))
         return nn.Conv2d(*args, padding=both, dilation=layer.dilation, bias=bias)
-    return twins.PaddedConv2d(*args, layer.padding, layer.dilation, bias=bias)
+    return twins.PaddedConv2d(*args, padding, layer.dilation, bias=bias)
 
 
 def _conv_transpose(layer: ConvTranspose2D) -> nn.Module:
+    """(For stride 1, ``"same"``'s output padding is 0: the output is ``H`` already.)"""
     args = (layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride)
     bias = "b" in layer.params
-    both = _symmetric(layer.padding)
+    padding = _concrete(layer)
+    both = _symmetric(padding)
     if both is not None:
         return nn.ConvTranspose2d(*args, padding=both, output_padding=layer.output_padding,
                                   bias=bias, dilation=layer.dilation)
-    return twins.PaddedConvTranspose2d(*args, layer.padding, layer.output_padding,
+    return twins.PaddedConvTranspose2d(*args, padding, layer.output_padding,
                                        layer.dilation, bias=bias)
 
 

@@ -12,8 +12,8 @@ autograd differentiates it (minae's docstrings derive each formula; the symbols 
 
       loss = reconstruction(out, x) + beta * mean_n sum_j (0.5 (mu^2 + sigma^2 - 1) - s)
 
-      bernoulli  sum_pixels max(out, 0) - out x + log(1 + exp(-|out|))     (F.binary_cross_
-                                                                  entropy_with_logits)
+      bernoulli  sum_pixels max(out, 0) - out x + log(1 + exp(-|out|))     (BCE on logits,
+                                            PyTorch's F.binary_cross_entropy_with_logits)
       sse        sum_pixels (out - x)^2                                    (the lesson's)
       gaussian   sum_pixels 0.5 log(2 pi) + log_sigma + (x - out)^2 / (2 sigma^2)
 
