@@ -10,7 +10,7 @@ from minae.autoencoders import (
     super_resolution_autoencoder,
     super_resolution_network,
 )
-from minae.datasets import (
+from minae.data import (
     Dataset,
     DatasetUnavailableError,
     load_dataset,
@@ -21,6 +21,7 @@ from minae.datasets import (
     to_float_images,
     write_idx,
 )
+from minae.engine import FastEngine
 from minae.gradcheck import (
     GradientCheckError,
     check_gradients,
