@@ -147,10 +147,37 @@ def test_without_a_way_to_hold_blas_to_one_thread_it_warns_and_auto_says_1(monke
     for name in parallel.ONE_THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # not importable
+    monkeypatch.setattr(parallel.blas, "openblas_libraries", lambda: [])  # nor OpenBLAS found
     assert parallel.one_blas_thread() is None
     assert auto_threads() == 1
     with pytest.warns(RuntimeWarning, match="pip install threadpoolctl"):
         SplitBatch(dense_autoencoder(4), 2)
+
+
+def test_without_threadpoolctl_openblas_own_interface_holds_blas_to_one_thread(monkeypatch):
+    """Both cores without threadpoolctl: the split sets OpenBLAS to one thread through its C
+    function while it runs, and restores the count after (skipped if no OpenBLAS is loaded)."""
+    for name in parallel.ONE_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    libraries = parallel.blas.openblas_libraries()
+    if not libraries:
+        pytest.skip("no OpenBLAS loaded in this process")
+    before = [lib.threads for lib in libraries]
+    limit = parallel.one_blas_thread()
+    assert limit is not None and auto_threads() == (os.cpu_count() or 1)
+    seen = []
+
+    class Probe(Dense):
+        def forward(self, x):
+            seen.append([lib.threads for lib in libraries])
+            return super().forward(x)
+
+    model = Sequential(Probe(3, 2, rng=np.random.default_rng(0), dtype=np.float64))
+    split = SplitBatch(model, 2)
+    split.forward(np.ones((4, 3)))
+    assert seen == [[1] * len(libraries)] * 2  # both parts ran on one BLAS thread
+    assert [lib.threads for lib in libraries] == before  # restored after the call
 
 
 def test_with_blas_at_one_thread_auto_uses_every_core():

@@ -20,12 +20,13 @@ additions.
 BLAS must then run one thread per product, or its threads and ours fight over the cores: on 2
 cores, one epoch of the lesson's conv autoencoder took 18.4 s unsplit, 12.4 s split with BLAS
 at one thread, and 20.9 s split with BLAS left at two (``benchmarks/quality.py --only conv_ae``).
-``SplitBatch`` limits BLAS to one thread during its calls when ``threadpoolctl`` is importable
-(``pip install threadpoolctl``: optional, not a dependency), or relies on
-``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1`` set before Python started. Without either it
-still computes the right thing, but more slowly than no split, and says so with a warning;
-``auto_threads()`` is the thread count to ask for: one per core when BLAS can be held to one
-thread, else 1.
+``SplitBatch`` limits BLAS to one thread during its calls: through ``threadpoolctl`` when it is
+importable (optional, not a dependency), else through OpenBLAS's own C function
+``openblas_set_num_threads`` (``minae.engine.blas``: the OpenBLAS that NumPy's and SciPy's
+wheels ship), or relies on ``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1`` set before Python
+started. With none of these (another BLAS and no threadpoolctl) it still computes the right
+thing, but more slowly than no split, and says so with a warning; ``auto_threads()`` is the
+thread count to ask for: one per core when BLAS can be held to one thread, else 1.
 
 Use it for training only, with models that take a loss function (``forward``/``backward``):
 ``fit(SplitBatch(model), x, ...)``; evaluate and save ``model`` itself, which holds the
@@ -44,9 +45,11 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from functools import partial
 
 import numpy as np
 
+from minae.engine import blas
 from minae.layers.base import Container, Layer
 from minae.layers.conv import Conv2D
 from minae.layers.dropout import Dropout
@@ -66,14 +69,16 @@ def one_blas_thread():
     """A function returning a context manager that holds BLAS to one thread, or ``None``.
 
     ``nullcontext`` when an environment variable already set BLAS to one thread; threadpoolctl's
-    ``limit`` when it is importable; else ``None`` (BLAS keeps its threads).
+    ``limit`` when it is importable; else ``minae.engine.blas.one_thread`` when an OpenBLAS is
+    loaded; else ``None`` (BLAS keeps its threads).
     """
     if any(os.environ.get(v, "").strip() == "1" for v in ONE_THREAD_VARIABLES):
         return nullcontext
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
-        return None
+        libraries = blas.openblas_libraries()
+        return partial(blas.one_thread, libraries) if libraries else None
     controller = ThreadpoolController()
     return lambda: controller.limit(limits=1, user_api="blas")
 
@@ -128,7 +133,8 @@ class SplitBatch:
         self._one_blas_thread = one_blas_thread()
         if threads > 1 and self._one_blas_thread is None:
             warnings.warn("SplitBatch: BLAS cannot be held to one thread here (threadpoolctl is "
-                          "not installed and OPENBLAS_NUM_THREADS is not 1), so its threads "
+                          "not installed, no OpenBLAS is loaded and OPENBLAS_NUM_THREADS is "
+                          "not 1), so its threads "
                           "will compete with the split and training will be slower than "
                           "without it; pip install threadpoolctl, or use threads=1",
                           RuntimeWarning, stacklevel=2)
