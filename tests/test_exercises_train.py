@@ -1,0 +1,64 @@
+"""`train`: the lesson's model built from the learner's passing pieces, and trained."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minae.datasets import load_dataset
+from minae.exercises import cli, markers, running, train
+from minae.exercises.specs import EXERCISES
+
+PIECES = train.LESSONS["conv_autoencoder"]
+
+
+def solution(name: str) -> str:
+    return markers.render(EXERCISES[name].piece(), "solution")
+
+
+def images(n: int = 48) -> np.ndarray:
+    return load_dataset("synthetic-digits", "train", limit=n, seed=0, log=None).images
+
+
+def test_learner_solutions_reproduce_minaes_loss(tmp_path):
+    """Every piece the learner's (minae's solutions): the same losses as minae's own, to 1e-6."""
+    mods = {}
+    for name in PIECES:
+        (tmp_path / f"{name}.py").write_text(solution(name))
+        mods[name], err = running.load_file(tmp_path / f"{name}.py", name)
+        assert err is None
+    x = images()
+    theirs = train.fit(train.build("conv_autoencoder", mods, 0), x, mods, epochs=1,
+                       batch_size=16, seed=0, max_batches=3)
+    ours = train.fit(train.build("conv_autoencoder", {}, 0), x, {}, epochs=1, batch_size=16,
+                     seed=0, max_batches=3)
+    assert len(theirs) == len(ours) == 3
+    np.testing.assert_allclose(theirs, ours, rtol=1e-6)
+
+
+def test_train_runs_the_learners_code(tmp_path, capsys):
+    """A learner relu.py that counts its calls is called by the training, and named as theirs."""
+    cli.main(["start", str(tmp_path)])
+    counted = solution("relu") + (
+        "\n\nCALLS = []\n_forward = ReLU.forward\n\n\n"
+        "def _counted(self, x):\n    CALLS.append(1)\n    return _forward(self, x)\n\n\n"
+        "ReLU.forward = _counted\n")
+    (tmp_path / "relu.py").write_text(counted)
+    lines = []
+    mods = train.gather("conv_autoencoder", tmp_path, lines.append)
+    assert any(line.split()[:2] == ["relu", "yours"] for line in lines), lines
+    assert any(line.split()[:2] == ["adam_step", "minae's"] for line in lines), lines
+    net = train.build("conv_autoencoder", mods, 0)
+    train.fit(net, images(32), mods, epochs=1, batch_size=16, seed=0, max_batches=2)
+    assert len(mods["relu"].CALLS) == 2 * 6  # six ReLUs in the model, two batches
+
+
+def test_train_refuses_a_failing_piece(tmp_path, capsys):
+    cli.main(["start", str(tmp_path)])
+    (tmp_path / "relu.py").write_text(running.mutant_source(EXERCISES["relu"],
+                                                            EXERCISES["relu"].mistakes[0]))
+    capsys.readouterr()
+    code = cli.main(["train", "conv_autoencoder", "--dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "refused: your relu.py does not pass its check (failing)" in out
+    assert "check relu" in out
