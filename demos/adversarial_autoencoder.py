@@ -39,6 +39,9 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # ruff: noqa: E402
+import matplotlib
+import matplotlib.lines
+import matplotlib.ticker
 import numpy as np
 
 from minae import demo, metrics, plotting
@@ -57,8 +60,6 @@ from minae.adversarial import (
 )
 from minae.engine import FastEngine
 
-plt = plotting.plt
-
 
 def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, class_names):
     """Prior samples (left) and the test codes (right), both over the prior's density."""
@@ -73,8 +74,8 @@ def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, cl
     grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
     density = np.exp(prior.log_density(grid)).reshape(len(g), len(g))
     levels = np.linspace(0, density.max(), 8)[1:]  # a few flat bands: a small PNG
-    cmap = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.1))
+    cmap = matplotlib.colormaps.get_cmap("tab10")
+    fig, axes = plotting.subplots(1, 2, figsize=(8.4, 4.1))
     panels = [("prior samples" + (" (colour: component)" if prior_labels is not None else ""),
                prior_samples, prior_labels),
               ("codes of test images (colour: label)", codes, labels)]
@@ -89,7 +90,7 @@ def codes_figure(prior, codes, labels, prior_samples, prior_labels, *, title, cl
         ax.set_ylim(-half, half)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=cmap(k), markersize=5)
+    handles = [matplotlib.lines.Line2D([], [], marker="o", ls="", color=cmap(k), markersize=5)
                for k in range(len(class_names))]
     fig.legend(handles, class_names, loc="center right", fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
@@ -112,7 +113,7 @@ def training_figure(history, steps_per_epoch: int, title: str):
     s = history.steps
     x = np.arange(1, len(s["d_loss"]) + 1) / max(steps_per_epoch, 1)
     w = max(1, steps_per_epoch // 2)
-    fig, axes = plt.subplots(3, 1, figsize=(6.4, 7.0), sharex=True)
+    fig, axes = plotting.subplots(3, 1, figsize=(6.4, 7.0), sharex=True)
     ax = axes[0]
     ax.plot(x, smooth(s["d_loss"], w), label="discriminator loss L_D")
     ax.plot(x, smooth(s["g_loss"], w), label="generator loss L_G")

@@ -38,6 +38,9 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # ruff: noqa: E402
+import matplotlib
+import matplotlib.lines
+import matplotlib.ticker
 import numpy as np
 
 from demos import vae as vd
@@ -45,15 +48,14 @@ from minae import demo, plotting
 from minae.engine import FastEngine
 from minae.vae import dense_vae
 
-plt = plotting.plt
 BETAS = (0.5, 1.0, 4.0)
 
 
 def tradeoff_figure(results: dict[float, dict], histories: dict, likelihood: str, title: str):
     """Left: test KL vs test reconstruction, one point per beta. Right: both per epoch."""
     recon = "SSE per image" if likelihood == "sse" else "BCE, nats per image"
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.6, 3.8))
-    cmap = plt.get_cmap("viridis")
+    fig, (ax0, ax1) = plotting.subplots(1, 2, figsize=(9.6, 3.8))
+    cmap = matplotlib.colormaps.get_cmap("viridis")
     colours = {b: cmap(i / max(len(results) - 1, 1)) for i, b in enumerate(results)}
     for b, r in results.items():
         ax0.scatter([r["kl"]], [r["reconstruction"]], color=colours[b], s=30, zorder=3)
@@ -72,7 +74,7 @@ def tradeoff_figure(results: dict[float, dict], histories: dict, likelihood: str
                  label=f"beta {b:g}: reconstruction")
         ax1.plot(epochs, h.parts["kl"], "--s", ms=3, color=colours[b], label=f"beta {b:g}: KL")
     ax1.set_yscale("log")
-    ax1.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax1.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax1.set_xlabel("epoch", fontsize=8)
     ax1.set_ylabel(f"training mean ({recon}; KL in nats)", fontsize=8)
     ax1.set_title("during training", fontsize=9)

@@ -43,7 +43,6 @@ from minae.engine import FastEngine
 from minae.optim import Adam
 from minae.sparse import KLSparsity, L1Activity, hoyer_sparsity, sparse_dense_autoencoder
 
-plt = plotting.plt
 COLORS = {"plain": "tab:blue", "L1": "tab:orange", "KL": "tab:green"}
 
 
@@ -61,7 +60,7 @@ def code_stats(codes: np.ndarray) -> dict:
 
 
 def activations_figure(stats: dict, rho: float):
-    fig, axes = plt.subplots(1, len(stats), figsize=(4.0 * len(stats), 3.4))
+    fig, axes = plotting.subplots(1, len(stats), figsize=(4.0 * len(stats), 3.4))
     for ax, (name, s) in zip(np.atleast_1d(axes), stats.items(), strict=True):
         m = np.sort(s["unit_means"])[::-1]
         ax.bar(np.arange(len(m)), m, color=COLORS.get(name, "grey"))
@@ -79,7 +78,7 @@ def activations_figure(stats: dict, rho: float):
 
 
 def histogram_figure(codes: dict, stats: dict):
-    fig, axes = plt.subplots(1, len(codes), figsize=(4.0 * len(codes), 3.4))
+    fig, axes = plotting.subplots(1, len(codes), figsize=(4.0 * len(codes), 3.4))
     for ax, (name, z) in zip(np.atleast_1d(axes), codes.items(), strict=True):
         ax.hist(z.ravel(), bins=60, color=COLORS.get(name, "grey"), log=True)
         s = stats[name]
@@ -97,7 +96,7 @@ def features_figure(models: dict, stats: dict, n: int = 16):
     """The encoder weights ``W[:, j]`` of the ``n`` most used units (highest mean activation
     first) as images: grey is 0, white positive, black negative, each unit on its own scale
     (+-2.5 standard deviations, clipped)."""
-    fig, axes = plt.subplots(1, len(models), figsize=(3.0 * len(models), 1.4))
+    fig, axes = plotting.subplots(1, len(models), figsize=(3.0 * len(models), 1.4))
     for ax, (name, model) in zip(np.atleast_1d(axes), models.items(), strict=True):
         order = np.argsort(stats[name]["unit_means"])[::-1][:n]
         w = model.encoder[1].params["W"].T[order].reshape(-1, 28, 28)  # (n, 28, 28)

@@ -53,8 +53,6 @@ from minae.layers.activations import sigmoid
 from minae.optim import RMSprop
 from minae.vae import SSE_CONSTANT_PER_PIXEL, dense_vae
 
-plt = plotting.plt
-
 GRID_N = 10
 QUANTILES = (0.05, 0.95)  # the manifold's grid: these quantiles of N(0, 1), evenly spaced
 LESSON_EXTENT = 1.0  # the lesson's grid: [-1, 1]
@@ -270,7 +268,7 @@ def manifold_panels(panels, grid, *, title: str | None = None, cell: float = 0.4
     """
     rows, cols = grid.shape[:2]
     k = len(panels)
-    fig, axes = plt.subplots(1, k, squeeze=False,
+    fig, axes = plotting.subplots(1, k, squeeze=False,
                              figsize=(k * (cols * cell + 0.45) + 0.2, rows * cell + 1.0))
     for ax, (name, decode) in zip(axes[0], panels, strict=True):
         imgs = plotting.as_images(decode(grid.reshape(-1, 2).astype(np.float32)))

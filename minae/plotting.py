@@ -58,6 +58,17 @@ class NotebookFigure(Figure):
         return buf.getvalue()
 
 
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``(fig, axes)`` like ``pyplot.subplots``, but a ``NotebookFigure`` that pyplot never sees.
+
+    ``figsize`` and the other ``Figure`` arguments go to the figure; the rest (``sharex``,
+    ``squeeze``, ...) to ``Figure.subplots``. For a demo's own drawing.
+    """
+    figure_keys = ("figsize", "dpi", "layout", "constrained_layout", "tight_layout")
+    fig = NotebookFigure(**{k: kwargs.pop(k) for k in figure_keys if k in kwargs})
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def as_images(images) -> np.ndarray:
     """``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H*W)`` (square) -> ``(N, H, W)`` float array."""
     x = np.asarray(images)

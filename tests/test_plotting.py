@@ -139,3 +139,13 @@ def test_a_notebook_shows_each_figure_and_summary_once(tmp_path, monkeypatch):
         assert kinds == ["stream"], kinds
         assert "total parameters" in cell.outputs[0].text or "parameters: encoder" in (
             cell.outputs[0].text)
+
+
+def test_subplots_builds_a_figure_pyplot_does_not_know():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig, axes = plotting.subplots(1, 2, figsize=(4, 2), sharey=True)
+    assert isinstance(fig, plotting.NotebookFigure) and len(axes) == 2
+    assert tuple(fig.get_size_inches()) == (4.0, 2.0)
+    assert plt.get_fignums() == before
