@@ -7,6 +7,7 @@ import numpy as np
 from minae.datasets import load_dataset
 from minae.exercises import cli, markers, running, train
 from minae.exercises.specs import EXERCISES
+from minae.vae import dense_vae
 
 PIECES = train.LESSONS["conv_autoencoder"]
 
@@ -62,3 +63,17 @@ def test_train_refuses_a_failing_piece(tmp_path, capsys):
     assert code == 1
     assert "refused: your relu.py does not pass its check (failing)" in out
     assert "check relu" in out
+
+
+def test_dense_vae_with_learner_solutions_reproduces_minaes_loss(tmp_path):
+    mods = {}
+    for name in train.LESSONS["dense_vae"]:
+        (tmp_path / f"{name}.py").write_text(solution(name))
+        mods[name], err = running.load_file(tmp_path / f"{name}.py", name)
+        assert err is None
+    x = images(32)
+    theirs = train.fit(train.build("dense_vae", mods, 0), x, mods, epochs=1, batch_size=16,
+                       seed=0, max_batches=2)
+    ours = train.fit(dense_vae(rng=np.random.default_rng(0)), x, {}, epochs=1, batch_size=16,
+                     seed=0, max_batches=2)  # minae's own VAE class
+    np.testing.assert_allclose(theirs, ours, rtol=1e-6)

@@ -15,13 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from minae import losses, optim, plotting
-from minae.exercises import running, workspace
+from minae.exercises import markers, running, workspace
 from minae.exercises.pieces import LearnerEngine, swap_layers
+from minae.exercises.specs import EXERCISES
 
 LESSONS = {
     "conv_autoencoder": ("relu", "conv2d_im2col", "maxpool2d", "upsample2d", "bce_with_logits",
                          "adam_step"),
-    "dense_vae": ("dense", "relu", "adam_step"),
+    "dense_vae": ("dense", "relu", "reparameterization", "kl_gradient", "vae_loss",
+                  "adam_step"),
 }
 
 
@@ -64,9 +66,24 @@ def build(model: str, mods: dict, seed: int):
 
         net = dense_vae(rng=rng)
     swap_layers(net, mods)
+    if model == "dense_vae":
+        net = learner_vae(net, mods)
     if "conv2d_im2col" in mods:
         net.use_engine(LearnerEngine(mods["conv2d_im2col"]))  # Conv2D runs the learner's passes
     return net
+
+
+def learner_vae(net, mods: dict):
+    """``net``'s parts in the learner's VAE class (``vae_loss``), or in a private copy of
+    minae's; that module's sampler and KL gradients are the learner's where they pass."""
+    vae_mod = mods.get("vae_loss") or running.module_from_source(
+        markers.render(EXERCISES["vae_loss"].piece(), "solution"), "minae_vae_for_training")
+    if "reparameterization" in mods:
+        vae_mod.sample_backward = mods["reparameterization"].sample_backward
+    if "kl_gradient" in mods:
+        vae_mod.kl_divergence_grad = mods["kl_gradient"].kl_divergence_grad
+    return vae_mod.VAE(net.encoder, net.z_mean, net.z_log_sigma, net.decoder, net.likelihood,
+                       net.beta, input_shape=net.input_shape, rng=net.rng)
 
 
 def fit(net, images: np.ndarray, mods: dict, *, epochs: int, batch_size: int, seed: int,

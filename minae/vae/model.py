@@ -179,9 +179,11 @@ class VAE(VAEInference, Container):
         Writes every parameter's gradient (``"log_sigma"``'s too; 0 in the second case).
         """
         dy, with_loss = self._upstream(dy)  # the loss's d out, or the caller's dy
+        # EXERCISE vae_loss: back through the decoder, the latent part, then the encoder
         grad_z = self.decoder.backward(dy)
         grad_h = self._latent_backward(grad_z, with_loss)  # the sampler, the KL, both heads
         dx = self.encoder.backward(grad_h)
+        # END EXERCISE
         return self._input_grad(dx, with_loss)  # + the target path; log_sigma's gradient
 
     # --- the pieces forward and backward share with ConditionalVAE ----------------------
@@ -198,6 +200,7 @@ class VAE(VAEInference, Container):
     def _latent_backward(self, grad_z: np.ndarray, with_kl: bool) -> np.ndarray:
         """``d z (N, L) -> d h (N, H)``: the sampler, the KL's gradient, both heads."""
         c = self._cache
+        # EXERCISE vae_loss: d z -> d mu, d s (the sampler, plus beta times the KL's), -> d h
         grad_mu, grad_log_s = sample_backward(grad_z, c["log_s"], c["eps"])
         if with_kl:
             kl_mu, kl_log_s = kl_divergence_grad(c["mu"], c["log_s"])
@@ -205,6 +208,7 @@ class VAE(VAEInference, Container):
             grad_mu = grad_mu + scale * kl_mu
             grad_log_s = grad_log_s + scale * kl_log_s
         return self.z_mean.backward(grad_mu) + self.z_log_sigma.backward(grad_log_s)
+        # END EXERCISE
 
     def _keep(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Cache the images and the decoder's output (its shape must be the images')."""

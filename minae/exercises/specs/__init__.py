@@ -24,10 +24,11 @@ from minae.exercises.specs import (
     softplus,
     tanh,
     upsample2d,
+    vae_loss,
 )
 
 ORDER = (dense, relu, sigmoid, tanh, leaky_relu, softplus, mse, bce_with_logits, adam_step,
          conv2d_loops, conv2d_im2col, conv_transpose2d, maxpool2d, avgpool2d, upsample2d,
-         reparameterization, kl_gradient, kl_sparsity, aae_discriminator)
+         reparameterization, kl_gradient, vae_loss, kl_sparsity, aae_discriminator)
 
 EXERCISES = {spec.EXERCISE.name: spec.EXERCISE for spec in ORDER}
