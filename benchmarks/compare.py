@@ -1,0 +1,249 @@
+"""Whole epochs, side by side in one run: minae here, minae at an earlier commit, PyTorch.
+
+    python benchmarks/compare.py --rev 2a947c3 --torch --only conv_ae --epochs 2
+    python benchmarks/compare.py --torch --epochs 2 --rounds 5
+    python benchmarks/compare.py --rev HEAD~5 --limit 2000 --epochs 1 --rounds 2   # a smoke run
+    python benchmarks/quality.py --compare 2a947c3 --compare-torch --only conv_ae --epochs 2
+
+Each contender trains the same model with the lesson's settings (Adam lr 1e-3, eps 1e-7, batch
+128, BCE on logits) for ``--epochs`` epochs in a child process of its own, and reports its
+seconds per epoch (the median epoch, scaled to 60,000 images):
+
+* ``here``: ``benchmarks/quality.py --only NAME --epochs E --json -`` of this checkout;
+* ``REV``: *the same command* in a ``git worktree`` of commit ``REV`` made in a temporary
+  directory (removed at the end), importing that commit's minae;
+* ``torch``: PyTorch's twin of the model (``minae.torch_bridge.to_torch``: the same layers, the
+  same initial weights), trained by a plain PyTorch loop with ``torch.optim.Adam`` on the same
+  images, with ``torch.set_num_threads`` = the cores (PyTorch is never a dependency: without
+  it this contender is skipped).
+
+The contenders run one after another, round after round (``benchmarks/machine.py``): a round
+in which other processes used more than 5% of the CPU is discarded and said so, until
+``--rounds`` clean rounds or ``--max-rounds`` tries. The figures are the medians of the kept
+rounds; each ratio is the median over the kept rounds of the ratio within a round. The machine
+(CPU model, BLAS library, kernel and threads) is printed first; ``--json PATH`` writes it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# ruff: noqa: E402
+import numpy as np
+
+from benchmarks import machine
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LESSON = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "batch_size": 128}
+# the quality.py experiment each twin's figures come from, and the figure read
+MODELS = {"conv_ae": ("conv_ae", "seconds per 60,000 images")}
+
+
+# ------------------------------------------------------------------------- the contenders
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_child(cmd: list[str], cwd: str, meter: machine.CpuMeter,
+              env: dict | None = None) -> dict:
+    """Run ``cmd`` (it prints JSON on stdout) and count its CPU as ours in ``meter``."""
+    before = _child_cpu()
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    meter.child(_child_cpu() - before)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def quality_command(root: str, name: str, args) -> list[str]:
+    cmd = [sys.executable, os.path.join(root, "benchmarks", "quality.py"), "--only",
+           MODELS[name][0], "--epochs", str(args.epochs), "--json", "-",
+           "--dataset", args.dataset, "--seed", str(args.seed)]
+    return cmd + (["--limit", str(args.limit)] if args.limit else []) + list(args.quality_args)
+
+
+def minae_contender(root: str, name: str, args):
+    """A contender: quality.py of the checkout at ``root``, its minae first on the path."""
+    env = dict(os.environ, PYTHONPATH=root)
+    experiment, figure = MODELS[name]
+
+    def run(meter: machine.CpuMeter) -> float:
+        out = run_child(quality_command(root, name, args), root, meter, env)
+        return float(out["results"][experiment][figure])
+    return run
+
+
+def torch_contender(name: str, args):
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", "--only", name,
+           "--epochs", str(args.epochs), "--dataset", args.dataset, "--seed", str(args.seed)]
+    cmd += ["--limit", str(args.limit)] if args.limit else []
+
+    def run(meter: machine.CpuMeter) -> float:
+        return float(run_child(cmd, ROOT, meter)["seconds per 60,000 images"])
+    return run
+
+
+def torch_version() -> str | None:
+    """PyTorch's version in a child process (not imported here), or None."""
+    done = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+# ---------------------------------------------------------------------- the torch child
+def build(name: str, seed: int):
+    """The minae model ``name``, built as quality.py builds it (same seed, same weights)."""
+    from minae.autoencoders import conv_autoencoder
+
+    return conv_autoencoder("keras", rng=np.random.default_rng(seed), init="glorot_uniform")
+
+
+def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int) -> dict:
+    """Train PyTorch's twin of ``name`` for ``epochs`` epochs; seconds of each epoch."""
+    import torch
+    import torch.nn.functional as F
+
+    from minae.datasets import load_dataset
+    from minae.torch_bridge import to_torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    module = to_torch(build(name, seed))
+    images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
+    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+    opt = torch.optim.Adam(module.parameters(), lr=LESSON["lr"], betas=LESSON["betas"],
+                           eps=LESSON["eps"])
+    rng, bs, seconds = np.random.default_rng(seed), LESSON["batch_size"], []
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(x)))
+        t = time.perf_counter()
+        for a in range(0, len(x), bs):
+            xb = x[order[a:a + bs]]
+            opt.zero_grad(set_to_none=True)
+            loss = F.binary_cross_entropy_with_logits(module(xb), xb)
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - t)
+    per_epoch = float(np.median(seconds))
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(),
+            "seconds": seconds, "seconds per epoch": per_epoch,
+            "seconds per 60,000 images": per_epoch * 60000 / len(x)}
+
+
+# ----------------------------------------------------------------------------- the run
+class Worktree:
+    """``with Worktree(rev) as path``: commit ``rev`` checked out in a temporary directory."""
+
+    def __init__(self, rev: str) -> None:
+        self.rev = rev
+        self.tmp = tempfile.mkdtemp(prefix="minae-compare-")
+        self.path = os.path.join(self.tmp, "minae")
+
+    def __enter__(self) -> str:
+        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", self.path, self.rev],
+                       check=True, capture_output=True, text=True)
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", self.path],
+                       capture_output=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def compare(names: list[str], rev: str | None, with_torch: bool, args, log=print) -> dict:
+    """Alternated rounds of every contender for every model; the figures and the machine."""
+    m = machine.describe()
+    for line in machine.machine_lines(m):
+        log(line)
+    version = torch_version() if with_torch else None
+    if with_torch and version is None:
+        log("torch: not importable here, skipped")
+    out = {"machine": m, "torch": version, "rev": rev, "epochs": args.epochs,
+           "limit": args.limit, "models": {}}
+    tree = Worktree(rev) if rev else None
+    path = tree.__enter__() if tree else None
+    try:
+        for name in names:
+            contenders = {"here": minae_contender(ROOT, name, args)}
+            if path:
+                contenders[rev] = minae_contender(path, name, args)
+            if version:
+                contenders["torch"] = torch_contender(name, args)
+            log(f"{name}: {', '.join(contenders)}, {args.epochs} epochs each, alternated")
+            r = machine.alternated_rounds(contenders, args.rounds, args.max_rounds, log)
+            out["models"][name] = {"rounds": r.as_dict(), "note": r.note(),
+                                   "ratios": {f"{other} / here": r.ratio(other, "here")
+                                              for other in contenders if other != "here"}}
+            log(f"  {r.note()}")
+    finally:
+        if tree:
+            tree.__exit__(None, None, None)
+    return out
+
+
+def table(out: dict) -> str:
+    lines = ["| model | contender | s per epoch (60,000 images, median) | ratio to here |",
+             "|---|---|---|---|"]
+    for name, res in out["models"].items():
+        medians = res["rounds"]["medians"]
+        for who, sec in medians.items():
+            ratio = "1" if who == "here" else f"{res['ratios'][f'{who} / here']:.2f}"
+            label = f"minae at {who}" if who not in ("here", "torch") else (
+                f"torch {out['torch']}" if who == "torch" else "minae here")
+            lines.append(f"| {name} | {label} | {sec:.2f} | {ratio} |")
+        lines.append(f"| {name} | | {res['note']} | |")
+    return "\n".join(lines)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rounds", type=int, default=5, help="clean rounds wanted (default 5)")
+    p.add_argument("--max-rounds", type=int, default=None,
+                   help="the cap on rounds tried (default: twice --rounds)")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/compare.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rev", default=None, help="also time minae at this commit")
+    p.add_argument("--torch", action="store_true", help="also time PyTorch's twin")
+    p.add_argument("--only", nargs="+", default=["conv_ae"], choices=sorted(MODELS))
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--limit", type=int, default=None, help="train on N images (smoke runs)")
+    p.add_argument("--dataset", default="fashion-mnist")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", default=None, metavar="PATH")
+    p.add_argument("--quality-args", nargs=argparse.REMAINDER, default=[],
+                   help="passed on to both quality.py runs (e.g. --split 1)")
+    p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    add_arguments(p)
+    args = p.parse_args(argv)
+    if args.torch_child:
+        print(json.dumps(torch_epochs(args.only[0], args.epochs, args.dataset, args.limit,
+                                      args.seed)))
+        return 0
+    if min(args.epochs, args.rounds) < 1 or (args.limit is not None and args.limit < 1):
+        p.error("--epochs, --rounds and --limit must be positive integers")
+    args.max_rounds = args.max_rounds or 2 * args.rounds
+    out = compare(args.only, args.rev, args.torch, args)
+    print()
+    print(table(out))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+        print(f"saved {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
