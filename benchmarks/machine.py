@@ -184,7 +184,9 @@ class Rounds:
         kept = len(next(iter(self.times.values()), []))
         text = f"{kept} rounds kept, {self.discarded} discarded (others > {LOADED:.0%} CPU)"
         if self.capped:
-            text += "; cap reached, so the least loaded rounds were kept: a busy machine"
+            loaded = sum(max(load.values()) > LOADED for load in self.loads)
+            text += (f"; the cap ({len(self.loads)} rounds) was reached with {loaded} loaded, "
+                     "so the least loaded were kept: a busy machine, figures uncertain")
         return text
 
     def as_dict(self) -> dict:

@@ -10,6 +10,14 @@ above the table and stored in the JSON.
     python benchmarks/quality.py --limit 2000 --epochs 1      # a quick smoke run
     python benchmarks/quality.py --json results.json          # the table, and JSON to a file
     python benchmarks/quality.py --json -                     # JSON on stdout instead
+    python benchmarks/quality.py --only conv_ae --epochs 2 --compare 2a947c3 --compare-torch
+
+``--compare REV`` and ``--compare-torch`` time epochs instead of measuring quality: the same
+command (``--only conv_ae --epochs E``) at commit ``REV`` (a git worktree in a temporary
+directory) and PyTorch's twin of the model, in child processes, alternated round after round
+with this checkout, rounds with other load discarded (``benchmarks/compare.py``, which does
+the work; ``--rounds``, ``--max-rounds``). The machine (CPU, BLAS library, kernel, threads)
+is printed first in every mode.
 
 Every convolutional model here runs on the fast engine, switched on where it is built
 (``model.use_engine(FastEngine())``, ``minae.engine``); without that line it would run the
@@ -44,6 +52,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
 # ruff: noqa: E402
 import numpy as np
 
+from benchmarks import compare, machine
 from minae import metrics, transforms
 from minae.autoencoders import (
     conv_autoencoder,
@@ -268,6 +277,29 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}" if abs(v) < 100 else f"{v:.1f}"
 
 
+def _compare(p: argparse.ArgumentParser, args) -> int:
+    """``--compare REV`` / ``--compare-torch``: epochs side by side, then a table (and JSON)."""
+    names = args.only or ["conv_ae"]
+    unknown = [n for n in names if n not in compare.MODELS]
+    if unknown:
+        p.error(f"--compare times {', '.join(compare.MODELS)}; got {', '.join(unknown)}")
+    if args.rounds < 1 or (args.max_rounds is not None and args.max_rounds < 1):
+        p.error("--rounds and --max-rounds must be positive integers")
+    args.max_rounds = args.max_rounds or 2 * args.rounds
+    args.quality_args = ["--split", str(args.split)] + (
+        ["--threads", str(args.threads)] if args.threads else [])
+    out = compare.compare(names, args.compare, args.compare_torch, args)
+    print()
+    print(compare.table(out))
+    if args.json and args.json != "-":
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+        print(f"saved {args.json}")
+    elif args.json == "-":
+        print(json.dumps(out, indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     names = [e.name for e in EXPERIMENTS]
     p = argparse.ArgumentParser(prog="python benchmarks/quality.py", description=__doc__,
@@ -295,7 +327,14 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
                         "often much faster than 2")
+    p.add_argument("--compare", default=None, metavar="REV",
+                   help="time the epochs here against commit REV (benchmarks/compare.py)")
+    p.add_argument("--compare-torch", action="store_true",
+                   help="time the epochs here against PyTorch's twin (benchmarks/compare.py)")
+    compare.add_arguments(p)
     args = p.parse_args(argv)
+    if args.compare or args.compare_torch:
+        return _compare(p, args)
     chosen = args.only or [e.name for e in EXPERIMENTS if e.default]
     unknown = [n for n in chosen if n not in names]
     if unknown:
@@ -328,6 +367,9 @@ def main(argv=None) -> int:
                 "seed": args.seed, "split threads": args.split,
                 "threads": args.threads or os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                 "load average at start": _load()}
+    described = machine.describe()
+    for line in machine.machine_lines(described):
+        log(line)
     log(f"data: {train.name}, {len(train)} train images ({train.source}), {len(test)} test "
         f"images ({test.source})")
     log(f"settings: Adam lr {LESSON['lr']}, eps {LESSON['eps']}, batch {args.batch_size}, "
@@ -342,7 +384,7 @@ def main(argv=None) -> int:
     settings["load average at end"] = _load()
     log(f"load average (1, 5, 15 min) at start {settings['load average at start']}, at end "
         f"{settings['load average at end']}: timings on a busy machine are not the kernels'")
-    out = {"data": data, "settings": settings, "results": results}
+    out = {"machine": described, "data": data, "settings": settings, "results": results}
     if quiet:
         print(json.dumps(out, indent=2))
         return 0
