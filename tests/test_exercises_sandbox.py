@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from minae.exercises import checker, cli, markers
 from minae.exercises.specs import EXERCISES
@@ -103,3 +109,25 @@ def test_an_earlier_layout_is_detected_and_moved_aside(tmp_path, capsys):
     assert "earlier minae" in capsys.readouterr().out
     assert (tmp_path / "upsample2d.py.bak1").read_text() == old
     assert (tmp_path / "upsample2d.py").read_text() == learner("upsample2d")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a process group")
+def test_ctrl_c_during_a_hanging_check_prints_one_line(tmp_path):
+    """A real Ctrl-C (SIGINT to the process group) while the learner's code hangs."""
+    text = learner("dense").replace(TODO, "        while True:\n            pass")
+    (tmp_path / "dense.py").write_text(text)
+    proc = subprocess.Popen([sys.executable, "-m", "minae.exercises", "check", "dense", "--dir",
+                             str(tmp_path), "--time-limit", "60"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline().startswith("running case 1:")
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "Traceback" not in out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0]

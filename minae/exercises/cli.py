@@ -106,6 +106,11 @@ def cmd_check(args) -> int:
                   f"version as {workspace.next_backup(path).name} and get the new file")
             ok = False
             continue
+        if len(names) > 1 and not path.exists():
+            print(f"{name:<20} missing (run `python -m minae.exercises start{_flag(work)}` to "
+                  "add it)")
+            ok = False
+            continue
         if len(names) > 1:
             res = check(name, path, seed=args.seed, limit=args.time_limit)
             print(f"{name:<20} {res.status}")

@@ -12,6 +12,7 @@ same way, with a line saying what to copy across.
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -68,8 +69,32 @@ def defined_names(path: Path) -> set[str] | None:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
+def _gone_imports(path: Path) -> list[str]:
+    """``name (from module)`` for each minae name the file imports that minae no longer has."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (SyntaxError, ValueError, OSError):
+        return []
+    gone = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "minae":
+            try:
+                mod = importlib.import_module(node.module)
+            except ImportError:
+                gone.append(node.module)
+                continue
+            gone += [f"{a.name} (from {node.module})" for a in node.names
+                     if not hasattr(mod, a.name)]
+    return gone
+
+
 def outdated(ex: Exercise, path: Path) -> str:
-    """Why ``path`` is from an earlier minae (it lacks what the exercise calls), or ''."""
+    """Why ``path`` is from an earlier minae (it lacks what the exercise calls, or imports
+    what minae no longer has), or ''."""
+    gone = _gone_imports(path)
+    if gone:
+        return (f"{path.name} was made by an earlier minae: it imports {', '.join(gone)}, "
+                "which this minae no longer has")
     names = defined_names(path)
     if names is None or all(n in names for n in ex.called):
         return ""
@@ -78,6 +103,13 @@ def outdated(ex: Exercise, path: Path) -> str:
         return ""
     return (f"{path.name} was made by an earlier minae: it defines {', '.join(old)}, but the "
             f"exercise is now {', '.join(ex.called)} in {ex.source}")
+
+
+def _not_started(name: str, path: Path) -> bool:
+    """The file (an earlier minae's copy) still stops at the exercise's placeholder."""
+    from minae.exercises.checker import check
+
+    return check(name, path).status == "not started"
 
 
 def start(work: Path, force: bool, say, complain) -> int:
@@ -114,14 +146,20 @@ def _copy_all(work: Path, force: bool, say) -> int:
                 same.append(dst.name)
                 continue
             why = outdated(ex, dst)
-            if not force and not why:
+            fresh = not why and not force and _not_started(name, dst)
+            if not force and not why and not fresh:
                 kept.append(dst.name)
                 continue
             backup = next_backup(dst)
             shutil.move(dst, backup)
-            say(f"{why}; your version is now {backup.name}: copy your answer across into the "
-                f"new {dst.name}" if why else
-                f"overwrote {dst.name} (your version is in {backup.name})")
+            if why:
+                say(f"{why}; your version is now {backup.name}: copy your answer across into "
+                    f"the new {dst.name}")
+            elif fresh:
+                say(f"updated {dst.name}, which you had not started, to this minae's version "
+                    f"(the old one is {backup.name})")
+            else:
+                say(f"overwrote {dst.name} (your version is in {backup.name})")
         shutil.copyfile(src, dst)
         copied.append(dst.name)
     readme = work / "README.md"
