@@ -179,7 +179,9 @@ def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, y_shape: tuple, strid
     -------
     y : y_shape
     """
+    # EXERCISE conv_transpose2d: y = A^T x, with one of the convolution's passes
     return conv2d_input_grad(x, w, y_shape, stride, padding, dilation)
+    # END EXERCISE
 
 
 def conv_transpose2d_input_grad(dy: np.ndarray, w: np.ndarray, stride: Pair, padding: Padding4,
@@ -188,7 +190,9 @@ def conv_transpose2d_input_grad(dy: np.ndarray, w: np.ndarray, stride: Pair, pad
 
     ``dy: (N, C_out, OH, OW)``, ``w: (C_in, C_out, KH, KW)`` -> ``dx: (N, C_in, H, W)``.
     """
+    # EXERCISE conv_transpose2d: dx = (A^T)^T dy = A dy, with one of the convolution's passes
     return conv2d_forward(dy, w, stride, padding, dilation)
+    # END EXERCISE
 
 
 def conv_transpose2d_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size: Pair,
@@ -198,4 +202,6 @@ def conv_transpose2d_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size: Pai
 
     ``x: (N, C_in, H, W)``, ``dy: (N, C_out, OH, OW)`` -> ``dw: (C_in, C_out, KH, KW)``.
     """
+    # EXERCISE conv_transpose2d: dw, the convolution's weight gradient with its roles swapped
     return conv2d_weight_grad(dy, x, kernel_size, stride, padding, dilation)
+    # END EXERCISE

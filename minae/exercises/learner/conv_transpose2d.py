@@ -58,17 +58,17 @@ from minae.kernels.conv import (
 
 def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, y_shape: tuple, stride: Pair,
                              padding: Padding4, dilation: Pair) -> np.ndarray:
-    # TODO (conv_transpose2d): y = A^T x, with one of the convolution's passes above
+    # TODO (conv_transpose2d): y = A^T x, with one of the convolution's passes
     raise NotImplementedError("exercise conv_transpose2d not started")
 
 
 def conv_transpose2d_input_grad(dy: np.ndarray, w: np.ndarray, stride: Pair, padding: Padding4,
                                 dilation: Pair) -> np.ndarray:
-    # TODO (conv_transpose2d): dx = (A^T)^T dy = A dy, with a pass above
+    # TODO (conv_transpose2d): dx = (A^T)^T dy = A dy, with one of the convolution's passes
     raise NotImplementedError("exercise conv_transpose2d not started")
 
 
 def conv_transpose2d_weight_grad(x: np.ndarray, dy: np.ndarray, kernel_size: Pair,
                                  stride: Pair, padding: Padding4, dilation: Pair) -> np.ndarray:
-    # TODO (conv_transpose2d): dW, with one of the convolution's passes above
+    # TODO (conv_transpose2d): dw, the convolution's weight gradient with its roles swapped
     raise NotImplementedError("exercise conv_transpose2d not started")
