@@ -3,6 +3,7 @@
     python benchmarks/conv.py                       # full run (~2-3 minutes on 2 cores)
     python benchmarks/conv.py --quick               # a smoke run (~30 s)
     python benchmarks/conv.py --json conv.json --out bench_out
+    python benchmarks/conv.py --rev 2a947c3 --rounds 5 --skip-variants   # torch, 2a947c3, here
 
 For the layers of the lesson's two convolutional models (batch 128, float32), each pass
 (forward, input gradient, weight gradient) is timed for
@@ -26,16 +27,18 @@ For the layers of the lesson's two convolutional models (batch 128, float32), ea
 * ``matmul``: the bare NumPy matrix product of the same im2col sizes, ``(M, K) @ (K, F)`` and
   its transposed orientation, whichever is faster, on ready-made contiguous arrays. This is the
   practical ceiling: everything else a convolution does is copying.
-* ``torch``: ``torch.nn.functional.conv2d`` / ``conv_transpose2d`` and
-  ``aten.convolution_backward``, same threads, when PyTorch is importable (it is never a
-  dependency). It runs in a child process (this script with ``--torch-child``): imported into
-  the timing process, its OpenMP runtime was seen to slow NumPy's matrix products by up to
-  2.7x (vae.c32's weight gradient, 7 -> 19 ms) even with torch itself idle.
+* ``torch`` and ``--rev REV``: PyTorch (when importable; never a dependency) and the fast
+  passes at an earlier commit, each in a child process, against ``fast`` in alternated rounds
+  (``benchmarks/alternated.py``): the forward pass and both gradients of each layer, medians of
+  at least ``--rounds`` rounds (default 5); a round during which other processes used more
+  than 5% of the CPU is discarded and the count said, up to ``--max-rounds`` tries. Imported
+  into the timing process, torch's OpenMP runtime was seen to slow NumPy's matrix products by
+  up to 2.7x (vae.c32's weight gradient, 7 -> 19 ms) even with torch itself idle.
 
 Repetitions are interleaved (all variants of one pass, then again) and the best is kept, so a
 burst of load from another process hits every variant alike. The table reports milliseconds,
 GFLOP/s (``2 * M * K * F`` per pass), the fraction of the matmul ceiling reached, the speed-up
-over the loops, and minae / torch. Then the peak extra memory of each pass (tracemalloc: NumPy
+over the loops. Then the peak extra memory of each pass (tracemalloc: NumPy
 reports its allocations to it), and a PNG of time against batch size (8 to 512).
 """
 
@@ -45,7 +48,7 @@ import argparse
 import contextlib
 import json
 import os
-import platform
+import resource
 import sys
 import time
 import tracemalloc
@@ -60,6 +63,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from benchmarks import alternated, machine
 from minae.engine import FastEngine, chunked, flat
 from minae.kernels import conv as taught
 from minae.kernels import flip
@@ -303,42 +307,9 @@ class Einsum:
         return np.tensordot(dy, self._windows(x, w_shape[2], h), axes=([0, 2, 3], [0, 2, 3]))
 
 
-class TorchLayer:
-    """PyTorch on the *layer* (so a transposed layer runs conv_transpose2d and its backward)."""
-
-    def __init__(self, torch, problem: Problem):
-        self.torch, self.p = torch, problem
-        t = torch.from_numpy
-        self.x, self.w, self.dy = t(problem.x), t(problem.w), t(problem.dy)
-        (s, _), (pt, _, pl, _), _ = problem.hyper
-        self.stride, self.padding = [s, s], [pt, pl]
-
-    def run(self, layer_pass: str) -> None:
-        torch, p = self.torch, self.p
-        aten = torch.ops.aten.convolution_backward
-        if not p.case.transposed:
-            x, w, dy = self.x, self.w, self.dy
-            if layer_pass == "forward":
-                torch.nn.functional.conv2d(x, w, None, self.stride, self.padding)
-            else:
-                mask = [layer_pass == "input grad", layer_pass == "weight grad", False]
-                aten(dy, x, w, None, self.stride, self.padding, [1, 1], False, [0, 0], 1, mask)
-            return
-        # transposed layer: its input is the conv's dy, its output the conv's x
-        xin, w, gout = self.dy, self.w, self.x
-        if layer_pass == "forward":
-            torch.nn.functional.conv_transpose2d(xin, w, None, self.stride, self.padding)
-        else:
-            mask = [layer_pass == "input grad", layer_pass == "weight grad", False]
-            aten(gout, xin, w, None, self.stride, self.padding, [1, 1], True, [0, 0], 1, mask)
-
-
 # ----------------------------------------------------------------------------------------------
 # measuring
 # ----------------------------------------------------------------------------------------------
-
-NOISE = {"clean": 0, "total": 0}  # repetitions during which no other process got a CPU tick
-
 
 def interleaved_best(funcs: dict, repeats: int) -> dict:
     """Best wall time (seconds) of each function, repetitions interleaved across functions.
@@ -359,10 +330,8 @@ def interleaved_best(funcs: dict, repeats: int) -> dict:
             dt = time.perf_counter() - t
             all1, ours1 = cpu_seconds()
             best[k] = min(best[k], dt)
-            NOISE["total"] += 1
             if (all1 - all0) - (ours1 - ours0) <= 0:
                 best_clean[k] = min(best_clean[k], dt)
-                NOISE["clean"] += 1
     return {k: best_clean[k] if best_clean[k] < float("inf") else best[k] for k in funcs}
 
 
@@ -484,44 +453,11 @@ def make_variants(fast: FastEngine) -> dict:
     }
 
 
-def torch_child(cases, batch: int, repeats: int) -> dict:
-    """In the child process: torch's time (ms) for every case and pass, keyed "layer/pass"."""
-    import torch
-
-    torch.set_num_threads(blas_threads())  # the same cores as NumPy's BLAS
-    rng = np.random.default_rng(0)
-    out = {"version": torch.__version__, "threads": torch.get_num_threads()}
-    for case in cases:
-        tl = TorchLayer(torch, Problem(case, batch, rng))
-        for layer_pass in PASSES:
-            t = interleaved_best({"torch": partial(tl.run, layer_pass)}, repeats)["torch"]
-            out[f"{case.name}/{layer_pass}"] = t * 1e3
-    return out
-
-
-def torch_times(cases, batch: int, repeats: int) -> dict | None:
-    """Run ``torch_child`` in a fresh process; ``None`` if torch is not importable there."""
-    import importlib.util
-    import subprocess
-
-    if importlib.util.find_spec("torch") is None:
-        return None
-    cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", "--batch", str(batch),
-           "--repeats", str(repeats), "--only", *[c.name for c in cases]]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        print(f"torch: the child process failed, skipped ({done.stderr.strip()[-300:]})")
-        return None
-    return json.loads(done.stdout)
-
-
-def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
-              rounds: int = 2) -> list[dict]:
-    """Every case and pass: NumPy variants, ceiling, loops, memory; and torch's times, if given.
+def run_table(cases, batch: int, repeats: int, variants, rounds: int = 2) -> list[dict]:
+    """Every case and pass: NumPy variants, ceiling, loops, memory.
 
     The NumPy timings go round all the cases ``rounds`` times and keep each figure's best:
     on a shared machine a slow spell can last seconds, longer than one pass's repetitions.
-    ``torch_ms`` comes from ``torch_times`` (a child process).
     """
     rng = np.random.default_rng(0)
     problems = [Problem(case, batch, rng) for case in cases]
@@ -560,27 +496,20 @@ def run_table(cases, batch: int, repeats: int, torch_ms: dict | None, variants,
                 "peak_extra_bytes": extra, "output_bytes": kept,
                 "im2col_bytes": p.M * p.K * 4,
             })
-    if torch_ms is not None:
-        for row in rows:
-            ms = torch_ms[f"{row['layer']}/{row['pass']}"]
-            row["ms"]["torch"] = ms
-            row["torch_ratio"] = row["ms"]["fast"] / ms
     for row in rows:
         print(_row_line(row), flush=True)
     return rows
 
 
 def _row_line(r: dict) -> str:
-    torch = f"{r['ms']['torch']:8.2f} {r['torch_ratio']:6.2f}x" if "torch_ratio" in r else \
-        f"{'-':>8} {'-':>7}"
     mark = "*" if r["target"] else " "
     return (f"{r['layer']:<9}{mark}{r['shape']:<24} {r['pass']:<11} {r['ms']['fast']:8.2f} "
             f"{r['gflops']:7.1f} {r['matmul_ms']:8.2f} {r['fraction_of_matmul']:6.0%} "
-            f"{r['speedup_over_reference']:9.0f}x {torch} {r['ms']['plain']:8.2f}")
+            f"{r['speedup_over_reference']:9.0f}x {r['ms']['plain']:8.2f}")
 
 
 HEADER = (f"{'layer':<10}{'shape':<24} {'pass':<11} {'ms':>8} {'GFLOP/s':>7} {'matmul':>8} "
-          f"{'%ceil':>6} {'vs loops':>10} {'torch ms':>8} {'/torch':>7} {'plain ms':>8}")
+          f"{'%ceil':>6} {'vs loops':>10} {'plain ms':>8}")
 
 
 def run_scaling(cases, batches, repeats, fast: Fast, rounds: int = 2) -> dict:
@@ -670,7 +599,7 @@ def print_variants_and_memory(rows: list[dict], names: list[str], batch: int) ->
             print(" MiB")
 
 
-def print_targets(rows: list[dict], with_torch: bool) -> dict:
+def print_targets(rows: list[dict], against: dict[str, dict]) -> dict:
     """The target layers' fraction of the matmul ceiling (and torch ratio); returns them."""
     summary = {}
     targets = sorted({r["layer"] for r in rows if r["target"]},
@@ -684,16 +613,44 @@ def print_targets(rows: list[dict], with_torch: bool) -> dict:
             summary[name] = {"fraction_of_matmul": frac, "worst_pass_fraction": worst}
             line = (f"  {name:<9} {rs[0]['shape']:<24} {frac:5.0%} of the matmul ceiling "
                     f"(worst pass {worst:.0%})")
-            if with_torch:
-                ratio = sum(r["ms"]["fast"] for r in rs) / sum(r["ms"]["torch"] for r in rs)
+            ratio = against.get(name, {}).get("ratios", {}).get("fast / torch")
+            if ratio is not None:
                 summary[name]["torch_ratio"] = ratio
-                line += f", {ratio:.2f}x torch's time"
+                line += f", {ratio:.2f}x torch's time (alternated rounds)"
             print(line)
 
     return summary
 
 
-def main(argv=None) -> int:
+def layer_requests(cases, batch: int) -> dict[str, dict]:
+    """``benchmarks/layer_child.py``'s request for each case (its underlying convolution)."""
+    out = {}
+    for case in cases:
+        (c, n), w_shape = case.conv()
+        out[case.name] = {"x": [batch, c, n, n], "w": list(w_shape), "stride": case.stride,
+                          "pad": list(case.pad), "transposed": case.transposed}
+    return out
+
+
+def print_against(cases, against: dict, rev: str | None) -> None:
+    """The alternated table: each layer's forward + both gradients, fast here vs the others."""
+    if not against:
+        return
+    others = [n for n in next(iter(against.values()))["ms"] if n != "fast"]
+    print("\nforward + both gradients per layer, alternated rounds (ms, medians; ratios are "
+          "medians of per-round ratios):")
+    print("| layer | shape | fast ms | " + " | ".join(f"{n} ms" for n in others) + " | "
+          + " | ".join(f"fast / {n}" for n in others) + " | rounds |")
+    print("|---|---|---|" + "---|" * (2 * len(others) + 1))
+    for case in cases:
+        r = against[case.name]
+        print(f"| {case.name} | {case.label()} | {r['ms']['fast']:.2f} | "
+              + " | ".join(f"{r['ms'][n]:.2f}" for n in others) + " | "
+              + " | ".join(f"{r['ratios'][f'fast / {n}']:.2f}" for n in others)
+              + f" | {r['note']} |")
+
+
+def parse(argv):
     p = argparse.ArgumentParser(prog="python benchmarks/conv.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fewer repeats and batch sizes")
@@ -705,30 +662,69 @@ def main(argv=None) -> int:
                    help="best of this many, in each of 2 rounds (default 15)")
     p.add_argument("--only", nargs="+", metavar="LAYER", help="only these layers (e.g. vae.c16)")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
-    p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--rev", default=None, help="also time the fast passes at this commit")
+    p.add_argument("--rounds", type=int, default=5, help="clean alternated rounds wanted")
+    p.add_argument("--max-rounds", type=int, default=None, help="cap (default 3 x --rounds)")
+    p.add_argument("--skip-variants", action="store_true",
+                   help="only the alternated table (no variants, scaling, memory)")
     args = p.parse_args(argv)
+    if min(args.batch, args.rounds) < 1:
+        p.error("--batch and --rounds must be positive integers")
+    args.max_rounds = args.max_rounds or 3 * args.rounds
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
     repeats = args.repeats or (3 if args.quick else 15)
     cases = [c for c in CASES if not args.only or c.name in args.only]
     batches = [8, 32, 128] if args.quick else [8, 16, 32, 64, 128, 256, 512]
-    if args.torch_child:  # the child process of torch_times: JSON on stdout, nothing else
-        print(json.dumps(torch_child(cases, args.batch, repeats)))
-        return 0
-
     engine = FastEngine()  # the "fast" column: what model.use_engine(FastEngine()) runs
     variants = make_variants(engine)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"minae convolution benchmark: batch {args.batch}, float32, best of {repeats}"
-          + ("" if args.quick else " in each of 2 rounds"))
-    print(f"BLAS: {blas_info()}")
-    print(f"numpy {np.__version__}, python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, fast engine {engine!r}")
-    torch_ms = None if args.no_torch else torch_times(cases, args.batch, repeats)
-    print("torch: " + (f"{torch_ms['version']}, {torch_ms['threads']} threads, timed in a "
-                       "child process" if torch_ms else "not importable or --no-torch (skipped)"))
-    if load > 0.5:
-        print(f"note: load average {load:.1f} before starting: other processes are using the "
-              "CPU, figures may be noisy")
+    described = machine.describe()
+    print(f"minae convolution benchmark: batch {args.batch}, float32; fast engine {engine!r}")
+    for line in machine.machine_lines(described):
+        print(line)
+    with_torch = not args.no_torch and alternated.torch_importable()
+    print("torch: " + ("timed in a child process, alternated" if with_torch
+                       else "not importable or --no-torch (skipped)"))
     t0, (all0, ours0) = time.perf_counter(), cpu_seconds()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours0 += before.ru_utime + before.ru_stime
+    against = {}
+    if with_torch or args.rev:
+        print(f"\nalternated rounds ({args.rounds} clean wanted, at most {args.max_rounds}):")
+        against = alternated.compare_layers(layer_requests(cases, args.batch), args.rev,
+                                            with_torch, args.rounds, args.max_rounds,
+                                            blas_threads())
+        print_against(cases, against, args.rev)
+    rows, scaling, summary = [], {}, {}
+    if not args.skip_variants:
+        rows, scaling, summary = run_variants(args, cases, batches, repeats, variants, against)
+    (all1, ours1), cores = cpu_seconds(), os.cpu_count() or 1
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the children, once they ended
+    ours1 += children.ru_utime + children.ru_stime
+    others = ((all1 - all0) - (ours1 - ours0)) / ((time.perf_counter() - t0) * cores)
+    print(f"\nother processes used about {others:.0%} of the cores during the run; total "
+          f"{time.perf_counter() - t0:.0f} s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": described, "numpy": np.__version__,
+                       "engine": {"chunk_bytes": engine.chunk_bytes,
+                                  "flat_rows_waste": engine.flat_rows_waste,
+                                  "flip_ratio": engine.flip_ratio,
+                                  "flat_max_channels": engine.flat_max_channels},
+                       "rev": args.rev, "alternated": against, "others_cpu_share": others,
+                       "batch": args.batch, "repeats": repeats, "rows": rows,
+                       "targets": summary,
+                       "scaling_ms": {k: {str(b): v for b, v in d.items()}
+                                      for k, d in scaling.items()}}, f, indent=1)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def run_variants(args, cases, batches, repeats, variants, against):
+    """The variants table, the batch-size sweep and its PNG, memory and targets."""
     print(f"\ntime against batch size {batches} (ms, forward + both gradients):")
     scaling = run_scaling(cases, batches, max(3, repeats // 3), variants["fast"],
                           1 if args.quick else 2)
@@ -736,40 +732,13 @@ def main(argv=None) -> int:
     png = os.path.join(args.out, "conv_batch_scaling.png")
     plot_scaling(scaling, batches, png)
     print(f"wrote {png}")
-
-    print("\n" + HEADER)
-    rows = run_table(cases, args.batch, repeats, torch_ms, variants, 1 if args.quick else 2)
-    (all1, ours1), cores = cpu_seconds(), os.cpu_count() or 1
-    others = ((all1 - all0) - (ours1 - ours0)) / ((time.perf_counter() - t0) * cores)
-    clean = NOISE["clean"] / max(1, NOISE["total"])
-    print(f"(other processes used {others:.0%} of the cores during the run; {clean:.0%} of the "
-          "timed repetitions saw no other process run; "
-          + ("clean figures)" if others < 0.05 else
-             "figures are noisy: the best clean repetition is kept, rerun when the machine is "
-             "quiet)"))
-
+    print(f"\nbest of {repeats} (interleaved; the best repetition no other process "
+          "interrupted):\n" + HEADER)
+    rows = run_table(cases, args.batch, repeats, variants, 1 if args.quick else 2)
     print_plain_against_fast(rows)
-
-    print_variants_and_memory(rows, list(variants) + (["torch"] if torch_ms else []),
-                              args.batch)
-    summary = print_targets(rows, torch_ms is not None)
-
-    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"blas": blas_info(), "numpy": np.__version__, "cores": os.cpu_count(),
-                       "engine": {"chunk_bytes": engine.chunk_bytes,
-                                  "flat_rows_waste": engine.flat_rows_waste,
-                                  "flip_ratio": engine.flip_ratio,
-                                  "flat_max_channels": engine.flat_max_channels},
-                       "torch": torch_ms and torch_ms["version"], "load_average": load,
-                       "others_cpu_share": others, "clean_repetitions": clean,
-                       "batch": args.batch, "repeats": repeats, "rows": rows,
-                       "targets": summary,
-                       "scaling_ms": {k: {str(b): v for b, v in d.items()}
-                                      for k, d in scaling.items()}}, f, indent=1)
-        print(f"wrote {args.json}")
-    return 0
+    print_variants_and_memory(rows, list(variants), args.batch)
+    summary = print_targets(rows, against)
+    return rows, scaling, summary
 
 
 if __name__ == "__main__":
