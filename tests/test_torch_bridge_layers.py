@@ -225,3 +225,12 @@ def test_keras_same_pool_is_not_pytorch_padding_one():
     theirs = to_torch(MaxPool2D(2, padding=1))(torch.from_numpy(x)).numpy()
     assert ours.shape == theirs.shape == (1, 1, 4, 4)
     assert ours[0, 0, 0].tolist() == [8, 10, 12, 13] and theirs[0, 0, 0].tolist() == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [(2, None, "same"), (2, None, 1),
+                                                   (3, 1, "same"), (3, 1, 1), (2, 1, 0)])
+def test_max_pool_ties_go_to_the_first_maximum_in_both(kernel, stride, padding):
+    """Windows of equal values (a ReLU's zeros): both send the gradient to the first one."""
+    x = np.zeros((2, 3, 7, 7))
+    x[:, :, ::3, ::2] = 1.0
+    assert_same(MaxPool2D(kernel, stride, padding), x)
