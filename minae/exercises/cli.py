@@ -172,7 +172,7 @@ def cmd_hint(args) -> int:
 def cmd_train(args) -> int:
     from minae.exercises.train import train
 
-    return train(args.model, _dir(args), quick=args.quick, epochs=args.epochs,
+    return train(args.model, _dir(args), quick=not args.full, epochs=args.epochs,
                  limit=args.limit, out=args.out, seed=args.seed)
 
 
@@ -260,9 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train a lesson's model with your passing exercises")
     s.add_argument("model", choices=["conv_autoencoder", "dense_vae"])
     s.add_argument("--dir", help=work_help)
-    s.add_argument("--quick", action="store_true", help="a short run (the default)")
-    s.add_argument("--epochs", type=int, default=None, help="epochs (default: 1 with --quick)")
-    s.add_argument("--limit", type=int, default=None, help="training images (default 2000)")
+    s.add_argument("--quick", action="store_true",
+                   help="the default: 2 epochs of 2000 images, about half a minute")
+    s.add_argument("--full", action="store_true", help="10 epochs of 10000 images")
+    s.add_argument("--epochs", type=int, default=None, help="epochs (overrides the above)")
+    s.add_argument("--limit", type=int, default=None, help="training images (overrides)")
     s.add_argument("--out", default=None, help="folder for the figures (default: DIR/figures)")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_train)

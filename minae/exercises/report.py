@@ -6,6 +6,7 @@ from pathlib import Path
 
 from minae.exercises import markers
 from minae.exercises.compare import TOL, TOL32
+from minae.exercises.lessons import LESSONS
 from minae.exercises.results import CheckResult
 
 
@@ -16,14 +17,11 @@ def _num(v: float | None) -> str:
 def _header(res: CheckResult) -> list[str]:
     n32 = sum(cr.dtype == "float32" for cr in res.cases)
     dtypes = f"{len(res.cases) - n32} in float64, {n32} in float32" if n32 else "in float64"
-    return [
-        f"{len(res.cases)} seeded cases ({dtypes}). 'expected' is the central-difference "
-        "gradient of minae's forward",
-        "(numerical, h=1e-6) or minae's own value (minae). A tensor passes when its relative "
-        "error,",
-        f"max|yours - expected| / (max|yours| + max|expected|), is below {TOL:.0e} "
-        f"({TOL32:.0e} in float32).",
-    ]
+    text = (f"{len(res.cases)} seeded cases ({dtypes}). 'expected' is the central-difference "
+            "gradient of minae's forward (numerical, h=1e-6) or minae's own value (minae). A "
+            "tensor passes when its relative error, max|yours - expected| / (max|yours| + "
+            f"max|expected|), is below {TOL:.0e} ({TOL32:.0e} in float32).")
+    return markers.wrap(text, 96).splitlines()
 
 
 def _tables(res: CheckResult) -> list[str]:
@@ -63,10 +61,15 @@ def format_result(res: CheckResult, verbose: bool = True) -> str:
     lines += _header(res) if not res.missing else ["", *_header(res)]
     lines += _tables(res)
     if res.passed:
-        lines += ["", f"PASSED: every tensor agrees in every case. Now read minae's solution, "
-                      f"{ex.source} ({ex.where}), and compare it with yours."]
+        lines += ["", markers.wrap(f"PASSED: every tensor agrees in every case. Now read "
+                                   f"minae's solution, {ex.source} ({ex.where}), and compare "
+                                   "it with yours.", 96)]
+        models = [m for m, names in LESSONS.items() if ex.name in names]
+        if models:
+            lines.append(f"Your {ex.name} now trains the lesson's model: python -m "
+                         f"minae.exercises train {models[0]} --quick")
         if ex.next_step:
-            lines.append(ex.next_step)
+            lines.append(markers.wrap(ex.next_step, 96))
         return "\n".join(lines)
     names = []
     for cr in res.cases:

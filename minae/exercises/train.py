@@ -14,17 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from minae import losses, optim, plotting
+from minae import losses, metrics, optim, plotting
 from minae.exercises import markers, running, workspace
+from minae.exercises.lessons import LESSONS
 from minae.exercises.pieces import LearnerEngine, swap_layers
 from minae.exercises.specs import EXERCISES
-
-LESSONS = {
-    "conv_autoencoder": ("relu", "conv2d_im2col", "maxpool2d", "upsample2d", "bce_with_logits",
-                         "adam_step"),
-    "dense_vae": ("dense", "relu", "reparameterization", "kl_gradient", "vae_loss",
-                  "adam_step"),
-}
 
 
 class Refused(Exception):
@@ -113,7 +107,8 @@ def fit(net, images: np.ndarray, mods: dict, *, epochs: int, batch_size: int, se
             history.append(float(loss))
             if max_batches is not None and len(history) >= max_batches:
                 return history
-        say(f"epoch {epoch + 1}/{epochs}: mean loss {np.mean(history[first:]):.4f}")
+        what = "loss (nats per image)" if hasattr(net, "z_mean") else "BCE (nats per image)"
+        say(f"epoch {epoch + 1}/{epochs}: mean training {what} {np.mean(history[first:]):.2f}")
     return history
 
 
@@ -165,11 +160,18 @@ def train(model: str, work: Path, *, quick: bool = True, epochs: int | None = No
     except Refused as exc:
         say(f"refused: {exc}")
         return 1
-    epochs = epochs or 1
-    limit = limit or (1000 if quick else 10000)
+    epochs = epochs or (2 if quick else 10)
+    limit = limit or (2000 if quick else 10000)
     data = load_dataset("synthetic-digits", "train", limit=limit, seed=seed, log=say)
     test = load_dataset("synthetic-digits", "test", limit=500, seed=seed, log=None)
     net = build(model, mods, seed)
-    fit(net, data.images, mods, epochs=epochs, batch_size=128, seed=seed, say=say)
+    batch = 32 if quick else 128  # quick: more, smaller steps in the same time
+    say(f"training on {len(data)} {data.name} images, {epochs} epoch(s) of batches of {batch}")
+    fit(net, data.images, mods, epochs=epochs, batch_size=batch, seed=seed, say=say)
+    if model == "conv_autoencoder":
+        logits = net.forward(test.images)
+        say(f"test BCE per pixel: {metrics.bce_per_pixel(logits, test.images, logits=True):.4f} "
+            f"(floor for these grey images: {metrics.bce_floor_per_pixel(test.images):.4f}; "
+            f"{len(test)} test images)")
     figures(model, net, test.images, out or str(work / "figures" / model), seed, say)
     return 0
