@@ -64,26 +64,35 @@ def road_for(engine, C: int, F: int, flippable: bool) -> str:
     return "chunked"
 
 
-def _stride1_conv(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarray:
-    """A stride-1 ``y = conv2d(x, w)`` by the road of the rule above."""
+def _stride1_conv(engine, x: np.ndarray, w: np.ndarray, padding, dilation,
+                  write=None) -> np.ndarray | None:
+    """A stride-1 ``y = conv2d(x, w)`` by the road of the rule above (``write``: see
+    ``conv2d``)."""
     F, C, KH, KW = w.shape
     flipped = flip_padding(padding, (KH, KW), dilation)
     road = road_for(engine, C, F, flipped is not None)
     if road == "flipped":  # 1. scatter the F side
         y_shape = output_shape(x.shape, w.shape, (1, 1), padding, dilation)
         return chunked.input_grad(engine, x, flip_kernel(w), y_shape, (1, 1), flipped,
-                                  dilation)
+                                  dilation, write)
     if road == "flat":  # 2. gather on flat images
-        return flat.forward(engine, x, w, padding, dilation)
-    return chunked.forward(engine, x, w, (1, 1), padding, dilation)  # 3. chunked
+        return flat.forward(engine, x, w, padding, dilation, write)
+    return chunked.forward(engine, x, w, (1, 1), padding, dilation, write)  # 3. chunked
 
 
-def conv2d(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation) -> np.ndarray:
+def conv2d(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation,
+           write=None) -> np.ndarray | None:
     """``y = conv2d(x, w)``. Shapes: ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)`` ->
-    ``y: (N, F, OH, OW)``."""
+    ``y: (N, F, OH, OW)``.
+
+    With ``write``, every road hands each chunk's result to ``write(a, b, y_chunk)``
+    (``y_chunk: (b - a, F, OH, OW)``, a view into scratch, valid during the call) instead of
+    copying it into a new ``y``, and returns None: ``minae.engine.epilogue`` fuses the bias,
+    ReLU and max pooling into that copy.
+    """
     if tuple(stride) != (1, 1):
-        return chunked.forward(engine, x, w, stride, padding, dilation)
-    return _stride1_conv(engine, x, w, padding, dilation)
+        return chunked.forward(engine, x, w, stride, padding, dilation, write)
+    return _stride1_conv(engine, x, w, padding, dilation, write)
 
 
 def conv2d_dx(engine, dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride, padding,

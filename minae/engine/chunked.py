@@ -78,10 +78,13 @@ def col2im_flat(dcols: np.ndarray, padded_shape: tuple[int, int, int, int],
     return out
 
 
-def forward(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation) -> np.ndarray:
+def forward(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation,
+            write=None) -> np.ndarray | None:
     """``y = conv2d(x, w)``, one chunk of images at a time (``minae.kernels.conv``'s math).
 
-    Shapes: ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)`` -> ``y: (N, F, OH, OW)``.
+    Shapes: ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)`` -> ``y: (N, F, OH, OW)``. With
+    ``write``, each chunk's result goes to ``write(a, b, y_chunk)`` instead (see
+    ``minae.engine.flat.forward``) and None is returned.
     """
     (N, F, OH, OW) = output_shape(x.shape, w.shape, stride, padding, dilation)
     (pt, pb, pl, pr), (_, C, H, W), (_, _, KH, KW) = padding, x.shape, w.shape
@@ -89,7 +92,7 @@ def forward(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation) -> 
     dtype = np.result_type(x, w)
     P, K = OH * OW, KH * KW * C
     w_mat = w.transpose(2, 3, 1, 0).reshape(K, F).astype(dtype, copy=False)  # rows (p, q, c)
-    y = np.empty((N, F, OH, OW), dtype=dtype)
+    y = None if write else np.empty((N, F, OH, OW), dtype=dtype)
     chunks = engine.chunks(N, (Hp * Wp * C + P * K + P * F) * dtype.itemsize)
     n = max((b - a for a, b in chunks), default=0)
     xp = engine.scratch.get("xp", (n, Hp, Wp, C), dtype, zero=True)  # border never written
@@ -100,15 +103,20 @@ def forward(engine, x: np.ndarray, w: np.ndarray, stride, padding, dilation) -> 
         pad_channels_last(x[a:b], padding, out=xp[:m])
         im2col(xp[:m], (KH, KW), stride, dilation, out=cols[:m])
         np.matmul(cols[:m].reshape(m * P, K), w_mat, out=rows[:m * P])
-        y[a:b] = rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2)
+        if write:
+            write(a, b, rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2))
+        else:
+            y[a:b] = rows[:m * P].reshape(m, OH, OW, F).transpose(0, 3, 1, 2)
     return y
 
 
 def input_grad(engine, dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride, padding,
-               dilation) -> np.ndarray:
+               dilation, write=None) -> np.ndarray | None:
     """``dx = dL/dx``: one product per chunk (all taps), then col2im or ``col2im_flat``.
 
     Shapes: ``dy: (N, F, OH, OW)``, ``w: (F, C, KH, KW)`` -> ``dx: x_shape = (N, C, H, W)``.
+    With ``write``, each chunk's result goes to ``write(a, b, dx_chunk)`` instead (the
+    flipped road of a forward pass, ``minae.engine.choose``) and None is returned.
     """
     (pt, pb, pl, pr), (N, C, H, W), (F, _, KH, KW) = padding, x_shape, w.shape
     OH, OW = dy.shape[2:]
@@ -118,7 +126,7 @@ def input_grad(engine, dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pa
     RW = Wp if flat else OW  # the width of the rows fed to the product
     T, P = KH * KW, OH * RW
     w_taps = w.transpose(2, 3, 0, 1).reshape(T, F, C).astype(dtype, copy=False)
-    dx = np.empty(x_shape, dtype=dtype)
+    dx = None if write else np.empty(x_shape, dtype=dtype)
     chunks = engine.chunks(N, (P * F + T * P * C + Hp * Wp * C) * dtype.itemsize)
     n = max((b - a for a, b in chunks), default=0)
     dy_rows = engine.scratch.get("rows", (n, OH, RW, F), dtype, zero=True)  # OW.. stay zero
@@ -134,7 +142,10 @@ def input_grad(engine, dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pa
             col2im_flat(blocks, (m, Hp, Wp, C), dilation, out=dxp[:m])
         else:
             col2im(blocks, (m, Hp, Wp, C), stride, dilation, out=dxp[:m])
-        dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
+        if write:
+            write(a, b, dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2))
+        else:
+            dx[a:b] = dxp[:m, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
     return dx
 
 

@@ -76,9 +76,14 @@ class FastEngine:
         self.scratch.release()
 
     # -- the convolution's passes ----------------------------------------------------------
-    def conv2d(self, x: np.ndarray, w: np.ndarray, stride, padding, dilation) -> np.ndarray:
-        """``y = conv2d(x, w)``: ``(N, C, H, W), (F, C, KH, KW) -> (N, F, OH, OW)``."""
-        return choose.conv2d(self, x, w, stride, padding, dilation)
+    def conv2d(self, x: np.ndarray, w: np.ndarray, stride, padding, dilation,
+               write=None) -> np.ndarray | None:
+        """``y = conv2d(x, w)``: ``(N, C, H, W), (F, C, KH, KW) -> (N, F, OH, OW)``.
+
+        ``write(a, b, y_chunk)``, if given, receives each chunk's result instead of a new ``y``
+        (``minae.engine.epilogue``: bias, ReLU and pooling fused into the output write).
+        """
+        return choose.conv2d(self, x, w, stride, padding, dilation, write)
 
     def conv2d_dx(self, dy: np.ndarray, w: np.ndarray, x_shape: tuple, stride, padding,
                   dilation) -> np.ndarray:

@@ -70,7 +70,8 @@ def _pad_into(xp: np.ndarray, x: np.ndarray, padding) -> None:
     xp[:, :, pt:pt + H, pl:pl + W] = x
 
 
-def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarray:
+def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation,
+            write=None) -> np.ndarray | None:
     """``y = conv2d(x, w)`` with stride 1, on flat images (see the module docstring).
 
     ::
@@ -85,9 +86,13 @@ def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarr
     padding : (pt, pb, pl, pr)
     dilation : (dh, dw)
 
+    write : optional ``write(a, b, y_chunk)``, called with each chunk's result (a view into
+        scratch, ``(b - a, F, OH, OW)``, valid during the call) instead of copying it into a
+        new ``y`` (``minae.engine.epilogue``: bias, ReLU and pooling fused into that copy)
+
     Returns
     -------
-    y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``)
+    y : (N, F, OH, OW), ``OH = H + pt + pb - dh*(KH-1)`` (and so ``OW``); None with ``write``
     """
     (N, F, OH, OW), Hp, Wp, L, offsets = _flat_geometry(x.shape, w.shape, padding, dilation)
     _, C, KH, KW = w.shape
@@ -101,14 +106,17 @@ def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarr
     cols = engine.scratch.get("cols", (n, C, KH, KW, OH * Wp), dtype)
     cols[..., L:] = 0  # the tail of the last row: junk columns, kept finite
     y_wide = engine.scratch.get("rows", (n, F, OH * Wp), dtype)
-    y = np.empty((N, F, OH, OW), dtype=dtype)
+    y = None if write else np.empty((N, F, OH, OW), dtype=dtype)
     for a, b in chunks:
         m = b - a
         _pad_into(xp[:m], x[a:b], padding)
         for p, q, s in offsets:
             cols[:m, :, p, q, :L] = xp_flat[:m, :, s:s + L]
         np.matmul(w_mat, cols[:m].reshape(m, K, OH * Wp), out=y_wide[:m])
-        y[a:b] = y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW]
+        if write:
+            write(a, b, y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW])
+        else:
+            y[a:b] = y_wide[:m].reshape(m, F, OH, Wp)[:, :, :, :OW]
     return y
 
 
