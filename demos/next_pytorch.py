@@ -36,6 +36,7 @@ import numpy as np
 
 from minae import demo, plotting
 from minae.autoencoders import conv_autoencoder
+from minae.engine import FastEngine
 from minae.training import batches
 
 
@@ -121,7 +122,8 @@ def lesson(args, parser) -> None:
     # 1. the same model in both frameworks
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed),
                              dtype=np.float64)
-    module = to_torch(model)
+    model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on; the
+    module = to_torch(model)        # bridge maps the layers, whatever road they take
     print(module)
     print(report(compare(model, x[:4], seed=args.seed)))
 
