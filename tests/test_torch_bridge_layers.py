@@ -26,6 +26,8 @@ from minae import (  # noqa: E402
     Tanh,
     Upsample2D,
 )
+from minae.gradcheck import relative_error  # noqa: E402
+from minae.kernels.reference import upsample_bilinear_reference  # noqa: E402
 from minae.torch_bridge import compare, report, to_torch  # noqa: E402
 from minae.torch_bridge.layers import (  # noqa: E402
     PaddedConv2d,
@@ -155,6 +157,16 @@ def test_upsample_nearest_and_bilinear(scale, mode, h, w, seed):
     """Upsample2D == nn.Upsample (bilinear: align_corners=False on both sides)."""
     x = np.random.default_rng(seed).standard_normal((2, 2, h, w))
     assert_same(Upsample2D(scale, mode), x, seed=seed)
+
+
+@settings(max_examples=20, deadline=None)
+@given(pairs, st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**16))
+def test_bilinear_reference_loops_are_pytorchs_align_corners_false(scale, h, w, seed):
+    """minae's loop definition (minae.kernels.reference) is nn.Upsample's align_corners=False."""
+    x = np.random.default_rng(seed).standard_normal((1, 2, h, w))
+    theirs = torch.nn.Upsample(scale_factor=tuple(float(s) for s in scale), mode="bilinear",
+                               align_corners=False)(torch.from_numpy(x)).numpy()
+    assert relative_error(upsample_bilinear_reference(x, scale), theirs) < TOL
 
 
 def test_bilinear_align_corners_true_is_another_function():
