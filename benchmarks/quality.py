@@ -22,6 +22,9 @@ is printed first in every mode.
 Every convolutional model here runs on the fast engine, switched on where it is built
 (``model.use_engine(FastEngine())``, ``minae.engine``); without that line it would run the
 taught im2col passes of ``minae.kernels.conv`` (slower; ``benchmarks/conv.py`` times both).
+The autoencoders are trained through ``minae.engine.Fused`` (each ``Conv2D -> ReLU`` and
+``Conv2D -> ReLU -> MaxPool2D`` computed in the convolution's output write; ``--no-fuse``
+trains layer by layer) and, on several cores, ``SplitBatch``.
 
 Adding rows
 -----------
@@ -61,7 +64,7 @@ from minae.autoencoders import (
     super_resolution_network,
 )
 from minae.datasets import load_dataset
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 from minae.engine.parallel import SplitBatch, auto_threads
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
@@ -112,6 +115,7 @@ class Context:
     seed: int
     verbose: int = 0
     split: int = 1  # SplitBatch threads for models trained with a loss function (1: none)
+    fuse: bool = True  # train conv models in fused steps (minae.engine.fused.Fused)
 
     def rng(self, offset: int = 0) -> np.random.Generator:
         return np.random.default_rng(self.seed + offset)
@@ -120,9 +124,16 @@ class Context:
         """Train with the lesson's settings; returns the history (``seconds`` per epoch)."""
         loss = loss or (lambda p, t: binary_cross_entropy_with_logits(p, t, reduction="mean"))
         opt = Adam(lr=LESSON["lr"], betas=LESSON["betas"], eps=LESSON["eps"])
+        trained = model
+        if self.fuse and not callable(getattr(model, "loss", None)):
+            try:  # Conv2D -> ReLU (-> MaxPool2D) in one write, on the engine (minae.engine)
+                trained = Fused(model)
+            except TypeError:  # not a chain of layers: trained as it is
+                pass
         if self.split > 1 and not callable(getattr(model, "loss", None)):
             # both cores: each batch split in parts, one thread each (minae.engine.parallel)
-            model = SplitBatch(model, self.split)
+            trained = SplitBatch(trained, self.split)
+        model = trained
         return fit(model, x, y, loss=loss, optimizer=opt, epochs=self.epochs,
                    batch_size=self.batch_size, seed=self.seed, verbose=self.verbose, **kwargs)
 
@@ -327,6 +338,8 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
                         "often much faster than 2")
+    p.add_argument("--no-fuse", action="store_true",
+                   help="train without minae.engine.fused.Fused (each layer on its own)")
     p.add_argument("--compare", default=None, metavar="REV",
                    help="time the epochs here against commit REV (benchmarks/compare.py)")
     p.add_argument("--compare-torch", action="store_true",
@@ -364,7 +377,7 @@ def main(argv=None) -> int:
     data = {"dataset": train.name, "train source": train.source, "test source": test.source,
             "train images": len(train), "test images": len(test)}
     settings = {**LESSON, "epochs": args.epochs, "batch_size": args.batch_size,
-                "seed": args.seed, "split threads": args.split,
+                "seed": args.seed, "split threads": args.split, "fused": not args.no_fuse,
                 "threads": args.threads or os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                 "load average at start": _load()}
     described = machine.describe()
@@ -379,7 +392,7 @@ def main(argv=None) -> int:
     if args.split < 1:
         p.error(f"--split must be a positive integer; got {args.split}")
     ctx = Context(train, test, args.epochs, args.batch_size, args.seed, args.verbose,
-                  args.split)
+                  args.split, not args.no_fuse)
     results = run(chosen, ctx, log)
     settings["load average at end"] = _load()
     log(f"load average (1, 5, 15 min) at start {settings['load average at start']}, at end "

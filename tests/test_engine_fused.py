@@ -52,7 +52,7 @@ def test_the_lesson_autoencoder_fused_equals_the_plain_path(pooling, chunk_bytes
         return conv_autoencoder(pooling, rng=np.random.default_rng(0), dtype=np.float64)
 
     plain, fast = _pair(build, FastEngine(chunk_bytes=chunk_bytes))
-    fused = Fused(fast)
+    fused = Fused(fast, input_grad=True)
     assert sum(isinstance(s, ConvReLU) for s in fused.steps) == 6  # all but the last conv
     assert sum(isinstance(s, ConvReLU) and s.pool is not None for s in fused.steps) == 3
     rng = np.random.default_rng(1)
@@ -74,7 +74,7 @@ def test_ties_and_dead_windows_follow_the_layers():
         p.layers[0].params["b"][...] = [0.5, -0.5, 0.0]
     rng = np.random.default_rng(4)
     x = np.round(rng.standard_normal((3, 2, 7, 7)))  # integers: more ties further on
-    fused = Fused(fast)
+    fused = Fused(fast, input_grad=True)
     assert [type(s).__name__ for s in fused.steps] == ["ConvReLU", "ConvReLU"]
     _check_same(plain, fused, x, rng.standard_normal((3, 2, 4, 4)))
 
@@ -98,6 +98,16 @@ def test_the_epilogue_against_the_pooling_loops():
                                              stride, pads)
         want = ref.max_pool2d_backward_reference(dp, r, kernel, stride, pads) * (r > 0)
         assert _rel(du, want) < TOL
+
+
+def test_the_first_input_gradient_is_skipped_unless_asked_for():
+    model = conv_autoencoder(rng=np.random.default_rng(0), dtype=np.float64)
+    fused = Fused(model.use_engine(FastEngine()))
+    x = np.random.default_rng(1).random((2, 1, 28, 28))
+    fused.forward(x)
+    assert fused.backward(np.ones((2, 1, 28, 28))) is None
+    assert fused.grads["encoder.0.W"].shape == (16, 1, 3, 3)
+    assert Fused(model, input_grad=True).use_engine(FastEngine()).steps[0].input_grad
 
 
 def test_split_batch_over_fused_equals_the_plain_model(monkeypatch):

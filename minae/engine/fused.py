@@ -15,8 +15,10 @@ steps, and where a step is a ``Conv2D`` on an engine followed by a ``ReLU`` (and
     any other layer                its own forward / backward
 
 The backward pass of a fused step writes the convolution's gradients into its ``grads`` as
-``Conv2D.backward`` does, and computes the input gradient only when the layer's
-``input_grad`` is True (``SplitBatch`` turns it off for a first layer fed with data).
+``Conv2D.backward`` does. Training needs no gradient with respect to the data, so when the
+first step is a fused convolution its input gradient is skipped and ``backward`` returns None
+(``Fused(model, input_grad=True)`` computes it); any other convolution computes it unless its
+layer's ``input_grad`` is False.
 
 What it accepts: a ``Sequential`` (nested ones too) or an ``AutoEncoder`` whose encoder and
 decoder are ``Sequential``: the models whose ``forward`` is their layers in order. Like
@@ -45,6 +47,7 @@ class ConvReLU:
 
     def __init__(self, conv: Conv2D, pool: MaxPool2D | None = None) -> None:
         self.conv, self.pool = conv, pool
+        self.input_grad = True  # False: backward returns None (a first layer fed with data)
         self.x = self.out = self.winner = None
         self.v_shape = self.pool_pads = None
 
@@ -87,7 +90,7 @@ class ConvReLU:
         conv.grads["W"] = engine.conv2d_dw(self.x, du, conv.kernel_size, *hyper)
         if "b" in conv.params:
             conv.grads["b"] = du.sum(axis=(0, 2, 3))
-        if not conv.input_grad:
+        if not (conv.input_grad and self.input_grad):
             return None
         return engine.conv2d_dx(du, conv.params["W"], self.x.shape, *hyper)
 
@@ -131,6 +134,9 @@ class Fused(Container):
     Parameters
     ----------
     model : Sequential or AutoEncoder (with Sequential parts)
+    input_grad : bool
+        False (the default): a fused first step skips the input gradient, which training
+        never uses, and ``backward`` returns None. True: ``backward`` returns ``dx``.
 
     Attributes
     ----------
@@ -138,12 +144,19 @@ class Fused(Container):
     params, grads : the model's, under the model's own names
     """
 
-    def __init__(self, model: Layer) -> None:
+    def __init__(self, model: Layer, input_grad: bool = False) -> None:
         super().__init__()
         self.model = model
+        self.input_grad = bool(input_grad)
         self.layers = _chain(model)
-        self.steps = plan(self.layers)
+        self.steps = self._plan()
         self.training = model.training
+
+    def _plan(self) -> list:
+        steps = plan(self.layers)
+        if steps and isinstance(steps[0], ConvReLU):
+            steps[0].input_grad = self.input_grad
+        return steps
 
     def children(self) -> list[tuple[str, Layer]]:
         return self.model.children()  # the model's names, unchanged
@@ -151,7 +164,7 @@ class Fused(Container):
     def use_engine(self, engine) -> Fused:
         """Give the model ``engine`` and plan the steps again (fusion needs an engine)."""
         self.model.use_engine(engine)
-        self.steps = plan(self.layers)
+        self.steps = self._plan()
         return self
 
     def forward(self, x: np.ndarray) -> np.ndarray:
