@@ -183,7 +183,7 @@ decoder = Sequential(Dense(2, 512, rng=rng), ReLU(), Dense(512, 784, rng=rng),
                      Reshape((1, 28, 28)))                              # z -> image means
 vae = VAE(encoder, z_mean_head, z_log_sigma_head, decoder, likelihood="sse",
           input_shape=(1, 28, 28), rng=rng)  # rng draws eps in every forward pass
-print(vae.summary(print_fn=None))
+vae.summary()
 
 # %% [markdown]
 # ## Training
@@ -273,7 +273,7 @@ plotting.image_grid(images(vae.generate(30, rng=np.random.default_rng(SEED + 2))
 # %%
 cvae = conv_vae(latent_dim=2, likelihood="sse", rng=np.random.default_rng(SEED))
 cvae.use_engine(FastEngine())  # the fast roads of minae.engine, for its convolutions
-print(cvae.summary(print_fn=None))
+cvae.summary()
 
 # %%
 conv_history = fit(cvae, train.images, optimizer=RMSprop.keras(lr=1e-3), loss=None,
