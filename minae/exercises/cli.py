@@ -265,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--full", action="store_true", help="10 epochs of 10000 images")
     s.add_argument("--epochs", type=int, default=None, help="epochs (overrides the above)")
     s.add_argument("--limit", type=int, default=None, help="training images (overrides)")
-    s.add_argument("--out", default=None, help="folder for the figures (default: DIR/figures/MODEL)")
+    s.add_argument("--out", default=None,
+                   help="folder for the figures (default: DIR/figures/MODEL)")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_train)
     s = sub.add_parser("generate", help="(maintainers) regenerate minae/exercises/learner/")

@@ -356,7 +356,7 @@ def _shape_lines(doc: str) -> list[str]:
             out.append(text.replace("``", ""))
         elif section == "Shapes" and text:
             out.append(text.replace("``", ""))
-        elif section in ("Parameters", "Returns") and re.match(r"^[\w, ()]+ : .*\(", text) \
+        elif section in ("Parameters", "Returns") and re.match(r"^[\w, ()]+ : \S", text) \
                 and line[:len(line) - len(line.lstrip())] == _indent_of(lines):
             out.append(text.replace("``", ""))
     return out

@@ -40,10 +40,13 @@ conv2d_input_grad:
     dy : (N, F, OH, OW)
     w : (F, C, KH, KW)
     x_shape : (N, C, H, W), the shape of the forward input
+    stride, padding, dilation : as for conv2d_forward
+    dx : x_shape
 conv2d_weight_grad:
     x : (N, C, H, W), the forward input
     dy : (N, F, OH, OW)
     kernel_size : (KH, KW)
+    stride, padding, dilation : as for conv2d_forward
     dw : (F, C, KH, KW)
 
 How it is checked
