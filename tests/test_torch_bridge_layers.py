@@ -4,7 +4,7 @@ random configurations drawn by hypothesis (sizes and a seed; the arrays come fro
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch)")
@@ -103,6 +103,9 @@ def transpose_configs(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(transpose_configs())
+@example(({"kernel_size": (1, 2), "stride": (1, 3), "dilation": (1, 1),
+           "padding": ((0, 0), (3, 0)), "output_padding": (0, 2), "bias": False},
+          1, 1, (1, 1), 0))  # the left cut reaches into the output_padding columns
 def test_conv_transpose2d_every_padding_form_and_output_padding(config):
     """ConvTranspose2D == nn.ConvTranspose2d / PaddedConvTranspose2d, output_padding too."""
     kwargs, c, f, (h, w), seed = config

@@ -17,6 +17,9 @@ PyTorch's own convolution or pooling on the padded input:
 
       y = pad(conv_transpose2d(x, W), (-pl, opw - pr, -pt, oph - pb)) + b
 
+  (bottom/right first: with a large top/left padding the cut can reach into the
+  ``output_padding`` rows, as it does in minae.)
+
   (``"same"``: the padding of a ``"same"`` convolution whose input is ``(H sh, W sw)``, and an
   output of exactly ``(H sh, W sw)``.)
 * ``SameMaxPool2d``: pad with ``-inf`` (bottom/right first), then ``max_pool2d``.
@@ -94,7 +97,9 @@ class PaddedConvTranspose2d(nn.ConvTranspose2d):
         else:
             pt, pb, pl, pr = self.sides
             bottom, right = self.extra[0] - pb, self.extra[1] - pr
-        y = F.pad(full, (-pl, right, -pt, bottom))  # negative amounts crop
+        # negative amounts crop: bottom/right first (output_padding may extend what the
+        # top/left cut then reaches into), then top/left
+        y = F.pad(F.pad(full, (0, right, 0, bottom)), (-pl, 0, -pt, 0))
         return y if self.bias is None else y + self.bias[:, None, None]
 
     def extra_repr(self) -> str:
