@@ -122,3 +122,35 @@ def test_copies_of_a_model_share_its_engine():
     other = FastEngine()
     assert split.use_engine(other) is split
     assert all(leaves(r)[0].engine is other for r in [split.model, *split.replicas])
+
+
+LESSON_LAYERS = [  # (C, F, size, kernel, stride, padding): the lesson's and conv_vae's layers
+    (1, 16, 28, 3, 1, (1, 1, 1, 1)), (16, 8, 14, 3, 1, (1, 1, 1, 1)),
+    (8, 8, 7, 3, 1, (1, 1, 1, 1)), (8, 8, 4, 3, 1, (1, 1, 1, 1)), (8, 8, 8, 3, 1, (1, 1, 1, 1)),
+    (8, 16, 16, 3, 1, (0, 0, 0, 0)), (16, 1, 28, 3, 1, (1, 1, 1, 1)),
+    (1, 32, 28, 4, 2, (1, 1, 1, 1)), (32, 64, 14, 4, 2, (1, 1, 1, 1)),
+]
+FLOAT32_ERROR = 1e-5  # max-norm relative error, float32 engine vs float64 loops (seen: < 1e-6)
+
+
+@pytest.mark.parametrize("C, F, size, k, s, pads", LESSON_LAYERS)
+def test_float32_error_against_the_float64_loops_on_the_lesson_layers(C, F, size, k, s, pads):
+    """The engine in float32 (what training runs) against the loops in float64, all three
+    passes: every relative error below FLOAT32_ERROR."""
+    rng = np.random.default_rng(C * 100 + F)
+    x = rng.standard_normal((1, C, size, size))
+    w = rng.standard_normal((F, C, k, k))
+    hyper = ((s, s), pads, (1, 1))
+    y = ref.conv2d_reference(x, w, *hyper)
+    dy = rng.standard_normal(y.shape)
+    dx = ref.conv2d_input_grad_reference(dy, w, x.shape, *hyper)
+    dw = ref.conv2d_weight_grad_reference(x, dy, (k, k), *hyper)
+    e = FastEngine()
+    x32, w32, dy32 = (a.astype(np.float32) for a in (x, w, dy))
+    got = {"y": e.conv2d(x32, w32, *hyper), "dx": e.conv2d_dx(dy32, w32, x.shape, *hyper),
+           "dw": e.conv2d_dw(x32, dy32, (k, k), *hyper)}
+    for name, want in (("y", y), ("dx", dx), ("dw", dw)):
+        a = got[name]
+        assert a.dtype == np.float32, name
+        err = np.max(np.abs(a - want)) / (np.max(np.abs(a)) + np.max(np.abs(want)))
+        assert err < FLOAT32_ERROR, (name, err)
