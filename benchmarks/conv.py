@@ -19,9 +19,10 @@ For the layers of the lesson's two convolutional models (batch 128, float32), ea
   a time, one matrix product per chunk, flat col2im rows where the stride is 1), ``flat``
   (``minae.engine.flat`` for all three passes; stride 1 only), ``whole`` (the chunked road
   with one chunk of the whole batch and row-by-row col2im), ``row col2im`` (chunked without
-  the flat col2im rows), ``2 threads`` (chunked on each half of the batch in two threads,
-  BLAS at one thread each if threadpoolctl is importable), ``einsum`` (``np.tensordot`` on a
-  strided window view of the NCHW input, no layout tricks);
+  the flat col2im rows), ``no polyphase`` (the rule without ``minae.engine.polyphase`` for
+  strided layers with few channels), ``2 threads`` (chunked on each half of the batch in two
+  threads, BLAS at one thread each if threadpoolctl is importable), ``einsum``
+  (``np.tensordot`` on a strided window view of the NCHW input, no layout tricks);
 * ``reference``: the plain loops of ``minae.kernels.reference`` on one image and one output
   channel, scaled up per output element (so "speed-up" is per unit of work);
 * ``matmul``: the bare NumPy matrix product of the same im2col sizes, ``(M, K) @ (K, F)`` and
@@ -448,6 +449,7 @@ def make_variants(fast: FastEngine) -> dict:
         "flat": Flat(FastEngine()),
         "whole": Chunked(FastEngine(chunk_bytes=2 ** 62, flat_rows_waste=-1.0)),
         "row col2im": Chunked(FastEngine(flat_rows_waste=-1.0)),
+        "no polyphase": Fast(FastEngine(polyphase_max_channels=0)),
         "2 threads": TwoThreads(FastEngine()),
         "einsum": Einsum(),
     }
@@ -713,7 +715,8 @@ def main(argv=None) -> int:
                        "engine": {"chunk_bytes": engine.chunk_bytes,
                                   "flat_rows_waste": engine.flat_rows_waste,
                                   "flip_ratio": engine.flip_ratio,
-                                  "flat_max_channels": engine.flat_max_channels},
+                                  "flat_max_channels": engine.flat_max_channels,
+                                  "polyphase_max_channels": engine.polyphase_max_channels},
                        "rev": args.rev, "alternated": against, "others_cpu_share": others,
                        "batch": args.batch, "repeats": repeats, "rows": rows,
                        "targets": summary,
