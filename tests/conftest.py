@@ -4,6 +4,7 @@ fixtures."""
 import os
 
 import pytest
+from data_helpers import isolate, unused_url
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -12,6 +13,19 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def isolated_data_home(tmp_path, monkeypatch):
+    """Keep a test away from the real cache, MINAE_DATA and the user's home. The data test
+    modules ask for it in every test with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    isolate(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def dead_url():
+    """A URL on a port nobody listens on: the connection is refused at once."""
+    return unused_url()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from data_helpers import isolate, unused_url, write_split
+from data_helpers import write_split
 
 from minae.data import (
     CLASS_NAMES,
@@ -16,15 +16,7 @@ from minae.data import (
     to_float_images,
 )
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def dead_url():
-    return unused_url()
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 def test_to_float_images():

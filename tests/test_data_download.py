@@ -6,25 +6,17 @@ import time
 
 import numpy as np
 import pytest
-from data_helpers import files_in, http_server, isolate, serve_split, unused_url
+from data_helpers import files_in, http_server, serve_split
 
 from minae.data import IDX_FILES, DatasetUnavailableError, load_mnist
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 @pytest.fixture
 def server():
     with http_server() as httpd:
         yield httpd
-
-
-@pytest.fixture
-def dead_url():
-    return unused_url()
 
 
 def download(tmp_path, mirrors, checksums, split="train", n=20, **kwargs):

@@ -6,17 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import idx_bytes, isolate, random_array
+from data_helpers import idx_bytes, random_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minae.data import read_idx, write_idx
 from minae.data.idx import CHUNK_BYTES
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 IDX_DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]

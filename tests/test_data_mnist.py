@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from data_helpers import isolate, unused_url, write_split
+from data_helpers import write_split
 
 from minae.data import (
     IDX_FILES,
@@ -16,15 +16,7 @@ from minae.data import (
     write_idx,
 )
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def dead_url():
-    return unused_url()
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}

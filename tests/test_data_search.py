@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from data_helpers import isolate, write_split
+from data_helpers import write_split
 
 from minae.data import (
     IDX_FILES,
@@ -16,10 +16,7 @@ from minae.data import (
 )
 from minae.data.search import cache_write_problem, source_problems
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}

@@ -2,14 +2,10 @@
 
 import numpy as np
 import pytest
-from data_helpers import isolate
 
 from minae.data import make_digits
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 @pytest.fixture(scope="module")

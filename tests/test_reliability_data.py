@@ -17,7 +17,7 @@ import zlib
 
 import numpy as np
 import pytest
-from data_helpers import http_server, isolate, serve_split, unused_url, write_split
+from data_helpers import http_server, serve_split, unused_url, write_split
 
 from minae.data import (
     IDX_FILES,
@@ -32,10 +32,7 @@ from minae.data import (
 )
 from minae.data.idx import CHUNK_BYTES, SLACK_BYTES
 
-
-@pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    isolate(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("isolated_data_home")
 
 
 def idx_header(code, shape):
