@@ -25,10 +25,15 @@ rule with the two swapped):
 3. else chunked (one big matrix product per chunk: best when ``C`` is large).
 
 The weight gradient on flat images copies nothing, and is used when ``C`` or ``F`` is at most
-``engine.flat_max_channels``. A strided convolution with few input channels
-(``sh * sw * C <= engine.polyphase_max_channels``, dilation 1) is one stride-1 convolution of
-its polyphase components (``minae.engine.polyphase``), which then follows the rule above;
-any other stride goes to the chunked road. Measured on conv_vae's 1 -> 32, 4x4 stride-2 layer
+``engine.flat_max_channels``; with at most ``engine.batchflat_max_channels`` input channels
+(the lesson's first layer, ``C = 1``) the batch-flat road's single product per chunk
+(``minae.engine.batchflat``) was faster still: 6.3 -> 4.5 ms for 1 -> 16 at 28x28 (it lost
+with 8 and 16 input channels, 0.8 -> 1.6 and 7.6 -> 12.3 ms, so it stops there).
+
+A strided convolution with few input channels (``sh * sw * C <=
+engine.polyphase_max_channels``, dilation 1) is one stride-1 convolution of its polyphase
+components (``minae.engine.polyphase``), which then follows the rule above; any other
+stride goes to the chunked road. Measured on conv_vae's 1 -> 32, 4x4 stride-2 layer
 at 28x28 (ms, batch 128, one thread; forward, input gradient, weight gradient): chunked
 2.2, 8.1, 7.6; polyphase 1.6, 7.6, 2.1. With 32 input channels (32 -> 64 at 14x14) polyphase
 lost, 56 -> 89 ms: the 128 stacked channels go to the chunked road anyway, after a copy.
@@ -55,7 +60,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.engine import chunked, flat, polyphase
+from minae.engine import batchflat, chunked, flat, polyphase
 from minae.kernels.flip import flip_kernel, flip_padding
 from minae.kernels.im2col import output_shape
 
@@ -132,6 +137,8 @@ def conv2d_dw(engine, x: np.ndarray, dy: np.ndarray, kernel_size, stride, paddin
     ``dw: (F, C, KH, KW)``."""
     if polyphase_applies(engine, stride, dilation, x.shape[1]):
         return polyphase.weight_grad(engine, x, dy, kernel_size, stride, padding)
+    if tuple(stride) == (1, 1) and x.shape[1] <= engine.batchflat_max_channels:
+        return batchflat.weight_grad(engine, x, dy, kernel_size, padding, dilation)
     if tuple(stride) != (1, 1) or min(x.shape[1], dy.shape[1]) > engine.flat_max_channels:
         return chunked.weight_grad(engine, x, dy, kernel_size, stride, padding, dilation)
     return flat.weight_grad(engine, x, dy, kernel_size, padding, dilation)

@@ -108,12 +108,12 @@ class BiasReLUMaxPool:
         self.pooled = np.empty(shape, dtype=dtype)
         self.winner = np.empty(shape, dtype=np.int8)
 
-    def __call__(self, a: int, b: int, v: np.ndarray) -> None:
-        (pt, pb, pl, pr), (KH, KW) = self.pads, self.kernel
-        m, F, OH, OW = v.shape
-        PH, PW = self.pooled.shape[2:]
-        scratch = self.engine.scratch
-        up = scratch.get("epilogue.u", (m, F, OH + pt + pb, OW + pl + pr), v.dtype)
+    def _padded(self, v: np.ndarray) -> np.ndarray:
+        """``u = v + bias`` with its -inf border, or ``v`` itself (no padding, no bias)."""
+        (pt, pb, pl, pr), (m, F, OH, OW) = self.pads, v.shape
+        if not (pt or pb or pl or pr) and self.bias is None:
+            return v
+        up = self.engine.scratch.get("epilogue.u", (m, F, OH + pt + pb, OW + pl + pr), v.dtype)
         if pt or pb or pl or pr:  # the border: -inf never wins a window
             up[...] = -np.inf
         inner = up[:, :, pt:pt + OH, pl:pl + OW]
@@ -121,14 +121,32 @@ class BiasReLUMaxPool:
             np.copyto(inner, v)
         else:
             np.add(v, self.bias, out=inner)
+        return up
+
+    def __call__(self, a: int, b: int, v: np.ndarray) -> None:
+        KH, KW = self.kernel
+        m, F = v.shape[:2]
+        PH, PW = self.pooled.shape[2:]
+        scratch = self.engine.scratch
+        # without padding the bias is added tap by tap into a contiguous buffer (u_t = v_t + b,
+        # the same sums): no padded copy of the whole chunk, and contiguous comparisons
+        direct = not any(self.pads) and self.bias is not None
+        up = v if direct else self._padded(v)
         best = scratch.get("epilogue.best", (m, F, PH, PW), v.dtype)
+        tap = scratch.get("epilogue.tap", (m, F, PH, PW), v.dtype) if direct else None
         larger = scratch.get("epilogue.larger", (m, F, PH, PW), np.bool_)
         step = scratch.get("epilogue.step", (m, F, PH, PW), np.int8)
         win = self.winner[a:b]
-        np.copyto(best, _window(up, 0, 0, self.stride, PH, PW))
+        if direct:
+            np.add(_window(v, 0, 0, self.stride, PH, PW), self.bias, out=best)
+        else:
+            np.copyto(best, _window(up, 0, 0, self.stride, PH, PW))
         win[...] = 0
         for t in range(1, KH * KW):
-            tap = _window(up, t // KW, t % KW, self.stride, PH, PW)
+            if direct:
+                np.add(_window(v, t // KW, t % KW, self.stride, PH, PW), self.bias, out=tap)
+            else:
+                tap = _window(up, t // KW, t % KW, self.stride, PH, PW)
             np.greater(tap, best, out=larger)  # strictly: ties stay with the first maximum
             np.maximum(best, tap, out=best)
             # win = t where larger, by arithmetic: a masked copy (np.copyto(where=)) measured

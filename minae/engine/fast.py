@@ -42,6 +42,9 @@ class FastEngine:
     polyphase_max_channels : int
         Strided passes (dilation 1) with ``sh * sw * C`` at most this go polyphase
         (``minae.engine.polyphase``); 0 turns that off.
+    batchflat_max_channels : int
+        Stride-1 weight gradients with at most this many input channels take the batch-flat
+        road (``minae.engine.batchflat``); 0 turns that off.
 
     Shapes (every pass): ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``y, dy: (N, F, OH, OW)``;
     arguments normalised (``stride = (sh, sw)``, ``padding = (pt, pb, pl, pr)``,
@@ -50,13 +53,14 @@ class FastEngine:
 
     def __init__(self, chunk_bytes: int = 2 ** 22, flat_rows_waste: float = 0.2,
                  flip_ratio: float = 4, flat_max_channels: int = 16,
-                 polyphase_max_channels: int = 16) -> None:
+                 polyphase_max_channels: int = 16, batchflat_max_channels: int = 1) -> None:
         if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)) \
                 or chunk_bytes < 1:
             raise ValueError(f"FastEngine chunk_bytes must be a positive integer; got "
                              f"{chunk_bytes!r}")
         for name, value in (("flat_max_channels", flat_max_channels),
-                            ("polyphase_max_channels", polyphase_max_channels)):
+                            ("polyphase_max_channels", polyphase_max_channels),
+                            ("batchflat_max_channels", batchflat_max_channels)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"FastEngine {name} must be an integer; got {value!r}")
         self.chunk_bytes = int(chunk_bytes)
@@ -64,6 +68,7 @@ class FastEngine:
         self.flip_ratio = float(flip_ratio)
         self.flat_max_channels = int(flat_max_channels)
         self.polyphase_max_channels = int(polyphase_max_channels)
+        self.batchflat_max_channels = int(batchflat_max_channels)
         self.scratch = Scratch()
 
     # -- what the roads ask of the engine ------------------------------------------------
@@ -123,4 +128,5 @@ class FastEngine:
         return (f"FastEngine(chunk_bytes={self.chunk_bytes}, "
                 f"flat_rows_waste={self.flat_rows_waste}, flip_ratio={self.flip_ratio}, "
                 f"flat_max_channels={self.flat_max_channels}, "
-                f"polyphase_max_channels={self.polyphase_max_channels})")
+                f"polyphase_max_channels={self.polyphase_max_channels}, "
+                f"batchflat_max_channels={self.batchflat_max_channels})")
