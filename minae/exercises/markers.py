@@ -341,24 +341,26 @@ def wrap(text: str, width: int = 92, indent: str = "") -> str:
 
 
 def _shape_lines(doc: str) -> list[str]:
-    """The ``name : shape`` entries of a numpy-style docstring, and its ``Shapes`` lines."""
-    out, section = [], ""
+    """The ``name : shape`` entries of a numpy-style docstring (with the first line of their
+    description when the entry's line ends inside brackets), and its ``Shapes`` lines."""
+    out, section, base = [], "", _indent_of(doc.splitlines())
     lines = doc.splitlines()
     for i, line in enumerate(lines):
-        text = line.strip()
+        text = line.strip().replace("``", "")
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if text and nxt and set(nxt) == {"-"}:
             section = text
             continue
         if set(text) == {"-"}:
             continue
-        if text.startswith("Shapes:") or text.startswith("Shapes ("):
-            out.append(text.replace("``", ""))
-        elif section == "Shapes" and text:
-            out.append(text.replace("``", ""))
+        if text.startswith("Shapes:") or text.startswith("Shapes (") or \
+                (section == "Shapes" and text):
+            out.append(text)
         elif section in ("Parameters", "Returns") and re.match(r"^[\w, ()]+ : \S", text) \
-                and line[:len(line) - len(line.lstrip())] == _indent_of(lines):
-            out.append(text.replace("``", ""))
+                and line[:len(line) - len(line.lstrip())] == base:
+            if text.count("(") > text.count(")") and nxt:  # the entry goes on below
+                text += " " + nxt.replace("``", "")
+            out.append(text)
     return out
 
 
@@ -384,5 +386,7 @@ def docstring_shapes(module: str, objects: tuple[str, ...]) -> str:
             lines = _shape_lines(doc)
             if lines:
                 label = name if n is node else f"{name}.{n.name}"
-                parts.append(f"{label}:\n" + "\n".join("    " + line for line in lines))
+                parts.append(f"{label}:\n" + "\n".join(
+                    textwrap.fill(line, 92, initial_indent="    ", subsequent_indent="        ",
+                                  break_on_hyphens=False) for line in lines))
     return "\n".join(parts) if parts else "See the function signatures below."

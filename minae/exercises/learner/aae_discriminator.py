@@ -15,7 +15,9 @@ Both must stay finite for any logit.
 
 Shapes
 ------
-real_logits, grad_real: (n_real, 1); fake_logits, grad_fake: (n_fake, 1).
+discriminator_loss:
+    real_logits : (n_real, 1)
+    fake_logits : (n_fake, 1)
 
 How it is checked
 -----------------

@@ -19,8 +19,23 @@ and then dx from dxp: the padding is not part of x.
 
 Shapes
 ------
-x, dx: (N, C, H, W); w, dw: (F, C, KH, KW); y, dy: (N, F, OH, OW) with OH = (H + pt + pb -
-dh*(KH - 1) - 1) // sh + 1 (and so for OW).
+conv2d_reference:
+    x : (N, C, H, W)
+    w : (F, C, KH, KW)
+    stride, dilation : int or (int, int)
+    padding : int, (ph, pw) or (pt, pb, pl, pr)
+    y : (N, F, OH, OW), OH = (H + pt + pb - dh*(KH-1) - 1) // sh + 1 (and so for OW).
+conv2d_input_grad_reference:
+    dy : (N, F, OH, OW), the gradient of the loss with respect to y
+    w : (F, C, KH, KW)
+    x_shape : (N, C, H, W), the shape of the forward input (H is not recoverable from OH
+        when the stride does not divide evenly)
+    dx : (N, C, H, W)
+conv2d_weight_grad_reference:
+    x : (N, C, H, W), the forward input
+    dy : (N, F, OH, OW)
+    kernel_size : int or (KH, KW)
+    dw : (F, C, KH, KW)
 
 How it is checked
 -----------------

@@ -15,7 +15,10 @@ Both must vanish at the prior, mu = 0 and sigma = 1.
 
 Shapes
 ------
-z_mean, z_log_sigma and both results: (N, latent_dim).
+kl_divergence:
+    z_mean, z_log_sigma : ndarray, (N, latent_dim)
+kl_divergence_grad:
+    (grad_z_mean, grad_z_log_sigma) : two ndarrays, (N, latent_dim)
 
 How it is checked
 -----------------

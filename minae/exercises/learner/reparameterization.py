@@ -15,7 +15,12 @@ and multiply each by grad_z (the chain rule, element by element).
 
 Shapes
 ------
-grad_z, z_log_sigma, eps and both results: (N, latent_dim).
+sample:
+    z_mean, z_log_sigma, eps : ndarray, (N, latent_dim)
+    z : ndarray, (N, latent_dim)
+sample_backward:
+    grad_z, z_log_sigma, eps : ndarray, (N, latent_dim)
+    (grad_z_mean, grad_z_log_sigma) : two ndarrays, (N, latent_dim)
 
 How it is checked
 -----------------

@@ -67,7 +67,6 @@ EXERCISE = Exercise(
 
         Both must stay finite for any logit.
         """,
-    shapes="real_logits, grad_real: (n_real, 1); fake_logits, grad_fake: (n_fake, 1).",
     hints=(
         "d/dz softplus(-z) = -sigmoid(-z) = sigmoid(z) - 1; d/dz softplus(z) = sigmoid(z).",
         "Each mean divides by its own number of logits: n_real = len(r), n_fake = len(f), "

@@ -29,10 +29,6 @@ EXERCISE = Exercise(
         the forward sum once, and the term sends its share of dy to the entry it read.
         """,
     math=CONV_MATH,
-    shapes="""
-        x, dx: (N, C, H, W); w, dw: (F, C, KH, KW); y, dy: (N, F, OH, OW) with
-        OH = (H + pt + pb - dh*(KH - 1) - 1) // sh + 1 (and so for OW).
-        """,
     hints=(
         "One term of the forward sum is xp[n, c, r, s] * w[f, c, p, q] with r = i*sh + p*dh and "
         "s = j*sw + q*dw, weighted in L by dy[n, f, i, j]. Its derivative with respect to each "

@@ -46,7 +46,6 @@ EXERCISE = Exercise(
 
         Both must vanish at the prior, mu = 0 and sigma = 1.
         """,
-    shapes="z_mean, z_log_sigma and both results: (N, latent_dim).",
     hints=(
         "Write sigma**2 as exp(2 s) before differentiating with respect to s; mu only appears "
         "in mu**2.",

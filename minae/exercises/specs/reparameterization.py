@@ -47,7 +47,6 @@ EXERCISE = Exercise(
 
         and multiply each by grad_z (the chain rule, element by element).
         """,
-    shapes="grad_z, z_log_sigma, eps and both results: (N, latent_dim).",
     hints=(
         "Treat eps as a constant. z is a sum of two terms; each of z_mean and z_log_sigma "
         "appears in only one.",
