@@ -87,3 +87,20 @@ def bias(name: str, size: int, fan_in: int, rng: np.random.Generator | None = No
         a = 1.0 / np.sqrt(fan_in)
         return rng.uniform(-a, a, size=size).astype(dtype)
     return np.zeros(size, dtype=dtype)
+
+
+def weights_and_bias(name: str, weight_shape: tuple, fan_in: int, fan_out: int,
+                     rng: np.random.Generator | None = None, dtype=np.float32, *,
+                     bias_size: int | None, what: str) -> dict[str, np.ndarray]:
+    """A layer's parameters: ``{"W": weights(...), "b": bias(...)}``, drawn from one ``rng``.
+
+    ``bias_size=None`` leaves out ``"b"`` (a layer built with ``bias=False``). ``what`` is the
+    layer (``"Conv2D"``); the messages name ``"{what} weights W"`` and ``"{what} bias b"``. The
+    layer works out ``fan_in`` and ``fan_out`` itself: they are what differs between layers.
+    """
+    rng = check_rng(rng, what)
+    params = {"W": weights(name, weight_shape, fan_in, fan_out, rng, dtype,
+                           what=f"{what} weights W")}
+    if bias_size is not None:
+        params["b"] = bias(name, bias_size, fan_in, rng, dtype, what=f"{what} bias b")
+    return params

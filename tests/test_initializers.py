@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minae.initializers import bias, weights
+from minae.initializers import bias, weights, weights_and_bias
 
 
 def test_initializer_variances():
@@ -24,3 +24,18 @@ def test_initializer_variances():
     assert abs(b.var() / (1 / (3 * fan_in)) - 1) < 0.05
     with pytest.raises(ValueError, match="init must be one of"):
         weights("xavier", n, fan_in, fan_out, rng)
+
+
+@pytest.mark.parametrize("bias_size", [None, 3])
+def test_weights_and_bias_is_weights_then_bias_from_one_generator(bias_size):
+    """The same draws as calling weights then bias with the same generator; no "b" for None."""
+    params = weights_and_bias("pytorch", (4, 3), 4, 3, np.random.default_rng(7), np.float64,
+                              bias_size=bias_size, what="Dense(4, 3)")
+    rng = np.random.default_rng(7)
+    np.testing.assert_array_equal(params["W"], weights("pytorch", (4, 3), 4, 3, rng, np.float64))
+    if bias_size is None:
+        assert set(params) == {"W"}
+    else:
+        np.testing.assert_array_equal(params["b"], bias("pytorch", 3, 4, rng, np.float64))
+    with pytest.raises(ValueError, match=r"Conv2D weights W of shape"):
+        weights_and_bias("glorot_uniform", (10**6, 10**6), 1, 1, bias_size=None, what="Conv2D")

@@ -149,3 +149,9 @@ def allocate(shape: tuple, dtype, what: str, fill: float | None = 0.0) -> np.nda
         nbytes = float(np.prod([float(s) for s in shape])) * np.dtype(dtype).itemsize
         raise MemoryError(f"not enough memory for {what} of shape {tuple(shape)} "
                           f"({format_bytes(nbytes)}); use a smaller batch or size") from None
+
+
+def zero_grads(params: dict[str, np.ndarray], what: str) -> dict[str, np.ndarray]:
+    """``grads`` before the first backward pass: one zero array per parameter, same key, shape
+    and dtype (``what`` names the layer in the allocation's message)."""
+    return {k: allocate(v.shape, v.dtype, f"{what} gradient d{k}") for k, v in params.items()}

@@ -46,17 +46,16 @@ import numpy as np
 
 from minae import initializers
 from minae.kernels.conv import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
-from minae.kernels.geometry import as_pair, conv_output_size, effective_size
+from minae.kernels.geometry import conv_output_size, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer
 from minae.layers.checks import (
-    allocate,
     as_float_array,
     check_allocation,
     check_forward_done,
     check_positive_int,
-    check_rng,
     check_upstream,
+    zero_grads,
 )
 
 
@@ -105,25 +104,15 @@ class Conv2D(Layer):
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "Conv2D in_channels")
         self.out_channels = check_positive_int(out_channels, "Conv2D out_channels")
-        self.kernel_size = as_pair(kernel_size, "Conv2D kernel_size")
-        self.stride = as_pair(stride, "Conv2D stride")
-        self.dilation = as_pair(dilation, "Conv2D dilation")
-        self.padding = pad.parse_padding(padding, "Conv2D")
-        if self.padding == "same" and max(self.stride) > 1 and max(self.dilation) > 1:
-            raise ValueError(f"Conv2D padding='same' with stride {self.stride} and dilation "
-                             f"{self.dilation}: a stride and a dilation both > 1 are not "
-                             "defined for 'same' (Keras refuses them too)")
+        self.kernel_size, self.stride, self.dilation, self.padding = pad.conv_geometry(
+            kernel_size, stride, dilation, padding, "Conv2D")
         self.dtype = initializers.float_dtype(dtype, "Conv2D dtype")
-        rng = check_rng(rng, "Conv2D")
         (kh, kw), C, F = self.kernel_size, self.in_channels, self.out_channels
         fan_in, fan_out = C * kh * kw, F * kh * kw
-        self.params["W"] = initializers.weights(init, (F, C, kh, kw), fan_in, fan_out, rng,
-                                                self.dtype, what="Conv2D weights W")
-        if bias:
-            self.params["b"] = initializers.bias(init, F, fan_in, rng, self.dtype,
-                                                 what="Conv2D bias b")
-        self.grads = {k: allocate(v.shape, v.dtype, f"Conv2D gradient d{k}")
-                      for k, v in self.params.items()}
+        self.params.update(initializers.weights_and_bias(
+            init, (F, C, kh, kw), fan_in, fan_out, rng, self.dtype,
+            bias_size=F if bias else None, what="Conv2D"))
+        self.grads = zero_grads(self.params, "Conv2D")
         self.input_grad = True
         self.engine = None  # None: the taught im2col passes; see use_engine
         self.x: np.ndarray | None = None

@@ -55,13 +55,12 @@ from minae.kernels.geometry import as_pair, effective_size
 from minae.layers import padding as pad
 from minae.layers.base import Layer
 from minae.layers.checks import (
-    allocate,
     as_float_array,
     check_allocation,
     check_forward_done,
     check_positive_int,
-    check_rng,
     check_upstream,
+    zero_grads,
 )
 
 
@@ -98,32 +97,22 @@ class ConvTranspose2D(Layer):
         name = "ConvTranspose2D"
         self.in_channels = check_positive_int(in_channels, f"{name} in_channels")
         self.out_channels = check_positive_int(out_channels, f"{name} out_channels")
-        self.kernel_size = as_pair(kernel_size, f"{name} kernel_size")
-        self.stride = as_pair(stride, f"{name} stride")
-        self.dilation = as_pair(dilation, f"{name} dilation")
-        self.padding = pad.parse_padding(padding, name)
+        self.kernel_size, self.stride, self.dilation, self.padding = pad.conv_geometry(
+            kernel_size, stride, dilation, padding, name)
         self.output_padding = as_pair(output_padding, f"{name} output_padding", 0)
         if any(o >= s for o, s in zip(self.output_padding, self.stride, strict=True)):
             raise ValueError(f"{name} output_padding {self.output_padding} must be smaller than "
                              f"the stride {self.stride}")
-        if self.padding == "same":
-            if any(self.output_padding):
-                raise ValueError(f"{name} padding='same' fixes the output size at input * "
-                                 f"stride; output_padding must be 0, got {self.output_padding}")
-            if max(self.stride) > 1 and max(self.dilation) > 1:
-                raise ValueError(f"{name} padding='same' with stride {self.stride} and dilation "
-                                 f"{self.dilation}: not defined (Keras refuses it too)")
+        if self.padding == "same" and any(self.output_padding):
+            raise ValueError(f"{name} padding='same' fixes the output size at input * "
+                             f"stride; output_padding must be 0, got {self.output_padding}")
         self.dtype = initializers.float_dtype(dtype, f"{name} dtype")
-        rng = check_rng(rng, name)
         (kh, kw), C_in, C_out = self.kernel_size, self.in_channels, self.out_channels
         fan_in, fan_out = C_out * kh * kw, C_in * kh * kw
-        self.params["W"] = initializers.weights(init, (C_in, C_out, kh, kw), fan_in, fan_out,
-                                                rng, self.dtype, what=f"{name} weights W")
-        if bias:
-            self.params["b"] = initializers.bias(init, C_out, fan_in, rng, self.dtype,
-                                                 what=f"{name} bias b")
-        self.grads = {k: allocate(v.shape, v.dtype, f"{name} gradient d{k}")
-                      for k, v in self.params.items()}
+        self.params.update(initializers.weights_and_bias(
+            init, (C_in, C_out, kh, kw), fan_in, fan_out, rng, self.dtype,
+            bias_size=C_out if bias else None, what=name))
+        self.grads = zero_grads(self.params, name)
         self.engine = None  # None: the taught passes; see use_engine
         self.x: np.ndarray | None = None
         self.pads: tuple[int, int, int, int] | None = None

@@ -47,12 +47,12 @@ import numpy as np
 from minae import initializers
 from minae.layers.base import Layer
 from minae.layers.checks import (
-    allocate,
     as_float_array,
     check_forward_done,
     check_positive_int,
     check_rng,
     check_upstream,
+    zero_grads,
 )
 
 
@@ -83,12 +83,9 @@ class Dense(Layer):
         self.dtype = initializers.float_dtype(dtype, "Dense dtype")
         rng = check_rng(rng, "Dense")
         d_in, d_out = self.in_features, self.out_features
-        self.params["W"] = initializers.weights(init, (d_in, d_out), d_in, d_out, rng,
-                                                self.dtype, what=f"{self!r} weights W")
-        self.params["b"] = initializers.bias(init, d_out, d_in, rng, self.dtype,
-                                             what=f"{self!r} bias b")
-        self.grads = {k: allocate(v.shape, v.dtype, f"{self!r} gradient d{k}")
-                      for k, v in self.params.items()}
+        self.params.update(initializers.weights_and_bias(
+            init, (d_in, d_out), d_in, d_out, rng, self.dtype, bias_size=d_out, what=repr(self)))
+        self.grads = zero_grads(self.params, repr(self))
         self.x = None  # the input of the last forward pass (None: no forward yet)
 
     def forward(self, x: np.ndarray) -> np.ndarray:

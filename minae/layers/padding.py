@@ -22,7 +22,7 @@ and puts the odd one at the bottom too, so the two agree where both exist.
 
 from __future__ import annotations
 
-from minae.kernels.geometry import as_padding
+from minae.kernels.geometry import as_padding, as_pair
 
 Padding = tuple[int, int, int, int] | str
 
@@ -75,3 +75,22 @@ def describe(padding: Padding) -> str:
     if pt == pb and pl == pr:
         return f"({pt}, {pl})"
     return f"(({pt}, {pb}), ({pl}, {pr}))"
+
+
+def conv_geometry(kernel_size, stride, dilation, padding, layer: str
+                  ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], Padding]:
+    """Check a convolution's size arguments: ``kernel_size``, ``stride``, ``dilation`` as pairs
+    of positive ints, and ``padding`` as ``parse_padding`` returns it.
+
+    ``"same"`` with a stride and a dilation both above 1 is refused: the output size
+    ``ceil(n / s)`` then leaves the padding undefined, and Keras refuses it too.
+    """
+    kernel_size = as_pair(kernel_size, f"{layer} kernel_size")
+    stride = as_pair(stride, f"{layer} stride")
+    dilation = as_pair(dilation, f"{layer} dilation")
+    padding = parse_padding(padding, layer)
+    if padding == "same" and max(stride) > 1 and max(dilation) > 1:
+        raise ValueError(f"{layer} padding='same' with stride {stride} and dilation "
+                         f"{dilation}: a stride and a dilation both > 1 are not defined for "
+                         "'same' (Keras refuses them too)")
+    return kernel_size, stride, dilation, padding
