@@ -51,6 +51,7 @@ from minae.layers.checks import (
     as_float_array,
     check_forward_done,
     check_positive_int,
+    check_rng,
     check_upstream,
     zero_grads,
 )
@@ -63,6 +64,7 @@ class Dense(Layer):
         self.in_features = check_positive_int(in_features, "Dense in_features")
         self.out_features = check_positive_int(out_features, "Dense out_features")
         self.dtype = initializers.float_dtype(dtype, "Dense dtype")
+        rng = check_rng(rng, "Dense")
         d_in, d_out = self.in_features, self.out_features
         self.params.update(initializers.weights_and_bias(
             init, (d_in, d_out), d_in, d_out, rng, self.dtype, bias_size=d_out, what=repr(self)))
