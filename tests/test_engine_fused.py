@@ -12,7 +12,7 @@ import pytest
 
 from minae.autoencoders import conv_autoencoder, dense_autoencoder
 from minae.engine import FastEngine, epilogue
-from minae.engine.fused import ConvReLU, Fused
+from minae.engine.fused import ConvReLU, Fused, UpConv
 from minae.engine.parallel import SplitBatch
 from minae.kernels import reference as ref
 from minae.layers.activations import ReLU
@@ -53,8 +53,9 @@ def test_the_lesson_autoencoder_fused_equals_the_plain_path(pooling, chunk_bytes
 
     plain, fast = _pair(build, FastEngine(chunk_bytes=chunk_bytes))
     fused = Fused(fast, input_grad=True)
-    assert sum(isinstance(s, ConvReLU) for s in fused.steps) == 6  # all but the last conv
-    assert sum(isinstance(s, ConvReLU) and s.pool is not None for s in fused.steps) == 3
+    kinds = [type(s).__name__ + ("+pool" if getattr(s, "pool", None) else "")
+             + ("+relu" if getattr(s, "relu", False) else "") for s in fused.steps]
+    assert kinds == ["ConvReLU+pool"] * 3 + ["ConvReLU"] + ["UpConv+relu"] * 2 + ["UpConv"]
     rng = np.random.default_rng(1)
     x = rng.random((5, 1, 28, 28))
     _check_same(plain, fused, x, rng.standard_normal((5, 1, 28, 28)))
@@ -161,7 +162,7 @@ def test_what_it_refuses():
     with pytest.raises(TypeError, match="Fused runs a Sequential"):
         Fused(Conv2D(1, 1, 3))
     fused = Fused(dense_autoencoder(4))  # no convolutions: nothing fused, still runs
-    assert not any(isinstance(s, ConvReLU) for s in fused.steps)
+    assert not any(isinstance(s, (ConvReLU, UpConv)) for s in fused.steps)
     model = conv_autoencoder(rng=np.random.default_rng(0))
     model.input_shape = (1, 28, 28)
     with pytest.raises(ValueError, match=r"input must be images \(N, 1, 28, 28\)"):

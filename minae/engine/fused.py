@@ -12,6 +12,8 @@ steps, and where a step is a ``Conv2D`` on an engine followed by a ``ReLU`` (and
 
     Conv2D -> ReLU -> MaxPool2D    one write of (pooled, winner); nothing else kept
     Conv2D -> ReLU                 one write of y = max(conv + b, 0); the mask is y > 0
+    Upsample2D -> Conv2D [-> ReLU] one convolution of the small image (minae.engine.upconv):
+                                   the upsampled image is never made
     any other layer                its own forward / backward
 
 The backward pass of a fused step writes the convolution's gradients into its ``grads`` as
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minae.engine import epilogue
+from minae.engine import epilogue, upconv
 from minae.engine.parallel import leaves
 from minae.layers import padding as pad
 from minae.layers.activations import ReLU
@@ -40,6 +42,7 @@ from minae.layers.checks import as_float_array, check_finite, check_forward_done
 from minae.layers.conv import Conv2D
 from minae.layers.pooling import MaxPool2D
 from minae.layers.sequential import Sequential
+from minae.layers.upsample import Upsample2D
 
 
 class ConvReLU:
@@ -95,14 +98,62 @@ class ConvReLU:
         return engine.conv2d_dx(du, conv.params["W"], self.x.shape, *hyper)
 
 
+class UpConv:
+    """``Upsample2D(nearest) -> Conv2D [-> ReLU]`` as one convolution of the small image
+    (``minae.engine.upconv``: the upsampled image is never made)."""
+
+    def __init__(self, up: Upsample2D, conv: Conv2D, relu: bool) -> None:
+        self.up, self.conv, self.relu = up, conv, relu
+        self.input_grad = True
+        self.x = self.y = self.pads = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        up, conv = self.up, self.conv
+        x = as_float_array(x, "Upsample2D input", conv.dtype)
+        u_shape = up.output_shape(x.shape)  # the layers' own checks, on the shapes
+        conv.output_shape(u_shape)
+        self.pads = pad.resolve_padding(conv.padding, u_shape[2:], conv.kernel_size, (1, 1),
+                                        (1, 1))
+        y = upconv.forward(conv.engine, x, conv.params["W"], up.scale_factor, self.pads)
+        if "b" in conv.params:
+            y += conv.params["b"][:, None, None]
+        if self.relu:
+            np.maximum(y, 0, out=y)
+        self.x, self.y = x, y
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        check_forward_done(self.x, "Upsample2D + Conv2D")
+        dy = check_upstream(dy, self.y.shape, "Upsample2D + Conv2D", self.conv.dtype)
+        if self.relu:
+            dy = epilogue.relu_backward(dy, self.y)
+        conv = self.conv
+        if "b" in conv.params:
+            conv.grads["b"] = np.einsum("nfij->f", dy)
+        want = conv.input_grad and self.input_grad
+        dx, conv.grads["W"] = upconv.backward(conv.engine, self.x, conv.params["W"], dy,
+                                              self.up.scale_factor, self.pads, want)
+        return dx
+
+
+def _upconv_fits(up, conv) -> bool:
+    return (isinstance(up, Upsample2D) and up.mode == "nearest" and isinstance(conv, Conv2D)
+            and conv.engine is not None and conv.stride == (1, 1) and conv.dilation == (1, 1))
+
+
 def plan(layers: list[Layer]) -> list:
     """The steps: ``ConvReLU`` where a ``Conv2D`` on an engine is followed by a ``ReLU`` (and
-    a ``MaxPool2D``), every other layer on its own."""
+    a ``MaxPool2D``), ``UpConv`` where a nearest ``Upsample2D`` precedes one (and its
+    ``ReLU``), every other layer on its own."""
     steps, i = [], 0
     while i < len(layers):
         layer = layers[i]
         nxt = layers[i + 1] if i + 1 < len(layers) else None
-        if isinstance(layer, Conv2D) and layer.engine is not None and isinstance(nxt, ReLU):
+        if _upconv_fits(layer, nxt):
+            relu = i + 2 < len(layers) and isinstance(layers[i + 2], ReLU)
+            steps.append(UpConv(layer, nxt, relu))
+            i += 3 if relu else 2
+        elif isinstance(layer, Conv2D) and layer.engine is not None and isinstance(nxt, ReLU):
             after = layers[i + 2] if i + 2 < len(layers) else None
             pool = after if isinstance(after, MaxPool2D) and \
                 after.kernel_size[0] * after.kernel_size[1] <= 127 else None
@@ -154,7 +205,7 @@ class Fused(Container):
 
     def _plan(self) -> list:
         steps = plan(self.layers)
-        if steps and isinstance(steps[0], ConvReLU):
+        if steps and isinstance(steps[0], (ConvReLU, UpConv)):
             steps[0].input_grad = self.input_grad
         return steps
 
@@ -193,5 +244,5 @@ class Fused(Container):
         return np.float32
 
     def __repr__(self) -> str:
-        fused = sum(isinstance(s, ConvReLU) for s in self.steps)
+        fused = sum(isinstance(s, (ConvReLU, UpConv)) for s in self.steps)
         return f"Fused({type(self.model).__name__}, {fused} fused steps)"
