@@ -39,7 +39,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
 
@@ -49,6 +48,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's minae im
 # ruff: noqa: E402
 import numpy as np
 
+from benchmarks import machine
 from minae.optim import Adam, RMSprop
 from minae.training import fit
 from minae.vae import SSE_CONSTANT_PER_PIXEL, dense_vae
@@ -264,9 +264,9 @@ def main(argv=None) -> int:
     epochs = args.epochs or max(BERNOULLI["epochs"], LESSON_VAE["epochs"])
     print(f"data: {train.name}, {len(train)} train images ({train.source}), {len(test)} test "
           f"images ({test.source})")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"numpy {np.__version__}, BLAS threads {blas_threads()}, load average "
-          f"{os.getloadavg()[0]:.1f}")
+    described = machine.describe()
+    for line in machine.machine_lines(described):
+        print(line)
     ctx = _Context(train, test, epochs, args.batch_size, args.seed, args.verbose)
     results = {}
     for fn, name, description, *_ in ROWS:
@@ -287,7 +287,8 @@ def main(argv=None) -> int:
         settings = {"epochs at most": epochs, "batch_size": args.batch_size, "seed": args.seed,
                     "bernoulli": BERNOULLI, "lesson": LESSON_VAE}
         with open(args.json, "w") as f:
-            json.dump({"data": data, "settings": settings, "results": results}, f, indent=2)
+            json.dump({"machine": described, "data": data, "settings": settings,
+                       "results": results}, f, indent=2)
         print(f"saved {args.json}")
     return 0
 
