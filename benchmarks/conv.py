@@ -20,8 +20,10 @@ For the layers of the lesson's two convolutional models (batch 128, float32), ea
   (``minae.engine.flat`` for all three passes; stride 1 only), ``whole`` (the chunked road
   with one chunk of the whole batch and row-by-row col2im), ``row col2im`` (chunked without
   the flat col2im rows), ``no polyphase`` (the rule without ``minae.engine.polyphase`` for
-  strided layers with few channels), ``2 threads`` (chunked on each half of the batch in two
-  threads, BLAS at one thread each if threadpoolctl is importable), ``einsum``
+  strided layers with few channels), ``winograd`` (F(2x2, 3x3), ``minae.engine.winograd``,
+  forward and input gradient of the 3x3 stride-1 layers), ``2 threads`` (chunked on each
+  half of the batch in two threads, BLAS at one thread each if threadpoolctl is
+  importable), ``einsum``
   (``np.tensordot`` on a strided window view of the NCHW input, no layout tricks);
 * ``reference``: the plain loops of ``minae.kernels.reference`` on one image and one output
   channel, scaled up per output element (so "speed-up" is per unit of work);
@@ -65,7 +67,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from benchmarks import alternated, machine
-from minae.engine import FastEngine, chunked, flat
+from minae.engine import FastEngine, chunked, flat, winograd
 from minae.kernels import conv as taught
 from minae.kernels import flip
 from minae.kernels import reference as ref
@@ -240,6 +242,29 @@ class Flat:
 
     def weight_grad(self, x, dy, w_shape, h):
         return flat.weight_grad(self.engine, x, dy, w_shape[2:], h[1], h[2])
+
+
+class Winograd:
+    """The Winograd F(2x2, 3x3) experiment (``minae.engine.winograd``), for 3x3 stride-1
+    layers: forward, and the input gradient by the flip identity; the weight gradient is the
+    engine's."""
+
+    def __init__(self, engine: FastEngine):
+        self.engine = engine
+
+    @staticmethod
+    def applies(case: Case) -> bool:
+        return case.stride == 1 and case.k == 3 and not case.transposed
+
+    def forward(self, x, w, h):
+        return winograd.forward(self.engine, x, w, h[1])
+
+    def input_grad(self, dy, w, x_shape, h):
+        flipped = flip.flip_padding(h[1], w.shape[2:], h[2])
+        return winograd.forward(self.engine, dy, flip.flip_kernel(w), flipped)
+
+    def weight_grad(self, x, dy, w_shape, h):
+        return self.engine.conv2d_dw(x, dy, w_shape[2:], *h)
 
 
 class TwoThreads:
@@ -450,6 +475,7 @@ def make_variants(fast: FastEngine) -> dict:
         "whole": Chunked(FastEngine(chunk_bytes=2 ** 62, flat_rows_waste=-1.0)),
         "row col2im": Chunked(FastEngine(flat_rows_waste=-1.0)),
         "no polyphase": Fast(FastEngine(polyphase_max_channels=0)),
+        "winograd": Winograd(FastEngine()),
         "2 threads": TwoThreads(FastEngine()),
         "einsum": Einsum(),
     }
