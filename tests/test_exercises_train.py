@@ -74,6 +74,30 @@ def test_dense_vae_with_learner_solutions_reproduces_minaes_loss(tmp_path):
     x = images(32)
     theirs = train.fit(train.build("dense_vae", mods, 0), x, mods, epochs=1, batch_size=16,
                        seed=0, max_batches=2)
-    ours = train.fit(dense_vae(rng=np.random.default_rng(0)), x, {}, epochs=1, batch_size=16,
-                     seed=0, max_batches=2)  # minae's own VAE class
+    ours = train.fit(dense_vae(likelihood="sse", rng=np.random.default_rng(0)), x, {}, epochs=1,
+                     batch_size=16, seed=0, max_batches=2)  # minae's own VAE class
     np.testing.assert_allclose(theirs, ours, rtol=1e-6)
+
+
+def test_the_conv_layers_run_the_learners_passes(tmp_path):
+    """A counting conv2d_im2col.py: every Conv2D's forward and backward go through it."""
+    counted = solution("conv2d_im2col") + (
+        "\n\nCALLS = []\n_plain = {f.__name__: f for f in (conv2d_forward, conv2d_input_grad, "
+        "conv2d_weight_grad)}\n\n\n"
+        "def _count(name):\n"
+        "    def run(*args):\n        CALLS.append(name)\n        return _plain[name](*args)\n"
+        "    return run\n\n\n"
+        "conv2d_forward = _count('conv2d_forward')\n"
+        "conv2d_input_grad = _count('conv2d_input_grad')\n"
+        "conv2d_weight_grad = _count('conv2d_weight_grad')\n")
+    (tmp_path / "conv2d_im2col.py").write_text(counted)
+    mod, err = running.load_file(tmp_path / "conv2d_im2col.py", "conv2d_im2col")
+    assert err is None
+    mods = {"conv2d_im2col": mod}
+    net = train.build("conv_autoencoder", mods, 0)
+    train.fit(net, images(16), mods, epochs=1, batch_size=16, seed=0, max_batches=1)
+    # seven convolutions: one forward and one weight gradient each, an input gradient for
+    # every one but the first (its input is the data)
+    assert mod.CALLS.count("conv2d_forward") == 7
+    assert mod.CALLS.count("conv2d_weight_grad") == 7
+    assert mod.CALLS.count("conv2d_input_grad") in (6, 7)

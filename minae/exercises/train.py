@@ -58,7 +58,7 @@ def build(model: str, mods: dict, seed: int):
     else:
         from minae.vae import dense_vae
 
-        net = dense_vae(rng=rng)
+        net = dense_vae(likelihood="sse", rng=rng)  # the lesson's: SSE + KL
     swap_layers(net, mods)
     if model == "dense_vae":
         net = learner_vae(net, mods)
@@ -112,7 +112,8 @@ def fit(net, images: np.ndarray, mods: dict, *, epochs: int, batch_size: int, se
     return history
 
 
-def figures(model: str, net, test: np.ndarray, out: str, seed: int, say) -> list[str]:
+def figures(model: str, net, test: np.ndarray, labels: np.ndarray, out: str, seed: int,
+            say) -> list[str]:
     """The demo's figures for ``model``, written into ``out``."""
     os.makedirs(out, exist_ok=True)
     x = test[:10]
@@ -130,15 +131,18 @@ def figures(model: str, net, test: np.ndarray, out: str, seed: int, say) -> list
         figs.append(("random_codes.png", plotting.image_grid(
             net.generate(z.astype(codes.dtype)), ncols=10, title="Decoded random codes")))
     else:
-        logits = net.forward(x, rng=np.random.default_rng(seed))
-        rec = 1.0 / (1.0 + np.exp(-logits))
-        z = np.random.default_rng(seed + 1).standard_normal((20, 2)).astype(np.float32)
-        samples = 1.0 / (1.0 + np.exp(-net.decoder.forward(z)))
+        rec = np.clip(net.reconstruct(x), 0.0, 1.0)
+        mu, _ = net.encode(test)
         figs = [("reconstructions.png", plotting.image_rows(
             [("original", x), ("reconstruction (your pieces)", rec)],
-            title="Dense VAE trained with your exercises")),
-                ("samples.png", plotting.image_grid(samples, ncols=10,
-                                                    title="Decodes of z ~ N(0, I)"))]
+            title="Dense VAE trained with your exercises (z_mean decoded)")),
+                ("latent_scatter.png", plotting.latent_scatter(
+                    [("z_mean of the test images", mu)], labels, title="The latent plane")),
+                ("manifold.png", plotting.latent_manifold(
+                    lambda z: np.clip(net.decode(z), 0.0, 1.0), title="Decodes over the plane")),
+                ("generations.png", plotting.image_grid(
+                    np.clip(net.generate(20, np.random.default_rng(seed + 1)), 0.0, 1.0),
+                    ncols=10, title="Decodes of z ~ N(0, I)"))]
     for name, fig in figs:
         path = plotting.save_figure(fig, os.path.join(out, name))
         say(f"saved {path}")
@@ -173,5 +177,5 @@ def train(model: str, work: Path, *, quick: bool = True, epochs: int | None = No
         say(f"test BCE per pixel: {metrics.bce_per_pixel(logits, test.images, logits=True):.4f} "
             f"(floor for these grey images: {metrics.bce_floor_per_pixel(test.images):.4f}; "
             f"{len(test)} test images)")
-    figures(model, net, test.images, out or str(work / "figures" / model), seed, say)
+    figures(model, net, test.images, test.labels, out or str(work / "figures" / model), seed, say)
     return 0
