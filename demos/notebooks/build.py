@@ -74,9 +74,9 @@ def execute(nb, size: str, cwd: Path) -> None:
     """
     from nbclient import NotebookClient
 
-    os.environ[SIZE_VARIABLE] = size  # the kernel inherits this process's environment
+    env = {**os.environ, SIZE_VARIABLE: size}  # the kernel's environment: ours, and the size
     NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
 
 
 def build(source: Path, size: str) -> float:
