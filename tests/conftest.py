@@ -29,6 +29,15 @@ def dead_url():
 
 
 @pytest.fixture
+def training_refused(monkeypatch):
+    """Make every ``minae.training.fit`` fail the test: what a demo refuses, it must refuse
+    before it trains."""
+    import minae.training
+
+    monkeypatch.setattr(minae.training, "fit", lambda *a, **k: pytest.fail("trained"))
+
+
+@pytest.fixture
 def ctrl_c_after_an_epoch(monkeypatch):
     """Make every ``minae.training.fit`` behave as if Ctrl-C came at the end of its first epoch
     (the way a demo sees it: ``fit`` returns with ``history.interrupted``)."""

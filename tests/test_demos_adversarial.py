@@ -5,6 +5,7 @@ import os
 import sys
 
 import pytest
+from demo_helpers import SMALL, assert_figures_saved, exits_2
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # demos/
 
@@ -12,15 +13,6 @@ from demos import adversarial_autoencoder, sparse_autoencoder  # noqa: E402
 
 #: No test depends on the data this machine has (conftest.machine_data_hidden).
 pytestmark = pytest.mark.usefixtures("machine_data_hidden")
-
-SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
-
-
-def _saved(tmp_path, out, names):
-    for name in names:
-        path = tmp_path / name
-        assert path.is_file() and path.stat().st_size > 1000, name
-        assert str(path) in out  # the demo prints where each figure went
 
 
 @pytest.mark.parametrize("extra, figures", [
@@ -34,7 +26,7 @@ def _saved(tmp_path, out, names):
 def test_adversarial_demo(extra, figures, tmp_path, capsys):
     assert adversarial_autoencoder.main(SMALL + extra + ["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    _saved(tmp_path, out, figures)
+    assert_figures_saved(tmp_path, out, figures)
     for text in ("test reconstruction: BCE", "MMD^2", "discriminator accuracy", "D loss"):
         assert text in out, text
 
@@ -42,7 +34,7 @@ def test_adversarial_demo(extra, figures, tmp_path, capsys):
 def test_sparse_demo(tmp_path, capsys):
     assert sparse_autoencoder.main(SMALL + ["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    _saved(tmp_path, out, ["sparse_activations.png", "sparse_histogram.png",
+    assert_figures_saved(tmp_path, out, ["sparse_activations.png", "sparse_histogram.png",
                            "sparse_reconstructions.png", "sparse_features.png"])
     for name in ("plain:", "L1:", "KL:"):
         assert name in out and "mean code activation" in out, name
@@ -54,8 +46,7 @@ def test_sparse_demo(tmp_path, capsys):
     (sparse_autoencoder, ["--rho", "1.5"], "--rho"),
     (sparse_autoencoder, ["--dataset", "cifar"], "unknown dataset"),
 ])
+@pytest.mark.usefixtures("training_refused")
 def test_bad_options_exit_2_before_training(module, args, message, tmp_path, capsys):
-    with pytest.raises(SystemExit) as e:
-        module.main(args + ["--out", str(tmp_path)])
-    assert e.value.code == 2
-    assert message in capsys.readouterr().err
+    err, _ = exits_2(capsys, module, args + ["--out", str(tmp_path)])
+    assert message in err

@@ -6,6 +6,7 @@ import os
 import sys
 
 import pytest
+from demo_helpers import SMALL, assert_figures_saved, exits_2, unwritable_folder
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # demos/
 
@@ -19,8 +20,6 @@ from demos import (  # noqa: E402
 
 #: No test depends on the data this machine has (conftest.machine_data_hidden).
 pytestmark = pytest.mark.usefixtures("machine_data_hidden")
-
-SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
 
 FIGURES = {
     conv_autoencoder: ["reconstructions.png", "codes.png", "random_codes.png"],
@@ -56,10 +55,7 @@ def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys, request):
     else:
         assert module.main(SMALL + EXTRA.get(module, []) + ["--out", str(tmp_path)]) == 0
         out = capsys.readouterr().out
-    for name in FIGURES[module]:
-        path = tmp_path / name
-        assert path.is_file() and path.stat().st_size > 1000, name
-        assert str(path) in out  # the demo prints where each figure went
+    assert_figures_saved(tmp_path, out, FIGURES[module])
     if module is conv_autoencoder:
         assert "test BCE per pixel" in out and "PSNR" in out
         assert (tmp_path / "model.npz").is_file()
@@ -85,16 +81,10 @@ def test_latent_noise_loads_saved_weights(trained_conv_ae, tmp_path, capsys):
     (conv_autoencoder, ["--epochs", "0"], "--epochs"),
     (denoising, ["--threads", "0"], "--threads"),
 ])
-def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys,
-                                            monkeypatch):
-    import minae.training
-
-    monkeypatch.setattr(minae.training, "fit", lambda *a, **k: pytest.fail("trained"))
-    with pytest.raises(SystemExit) as e:
-        module.main(args + ["--out", str(tmp_path)])
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert message in err[-1]
+@pytest.mark.usefixtures("training_refused")
+def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys):
+    err, _ = exits_2(capsys, module, args + ["--out", str(tmp_path)])
+    assert message in err.strip().splitlines()[-1]
 
 
 def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsys,
@@ -107,13 +97,16 @@ def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsy
     assert "each batch split" not in capsys.readouterr().out
 
 
-def test_without_threadpoolctl_the_default_is_one_thread_and_it_says_how_to_split(
+def test_when_blas_cannot_be_held_the_default_is_one_thread_and_it_says_how_to_split(
         tmp_path, capsys, monkeypatch):
-    from minae.engine import parallel
+    """No threadpoolctl and no OpenBLAS that minae.engine.blas can set: nothing holds BLAS to
+    one thread, so the demo trains on one and says what would let it split."""
+    from minae.engine import blas, parallel
 
     for name in parallel.ONE_THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # as in a fresh venv
+    monkeypatch.setattr(blas, "openblas_libraries", lambda: [])  # another BLAS
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert conv_autoencoder.main(SMALL + ["--limit", "64", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -121,12 +114,8 @@ def test_without_threadpoolctl_the_default_is_one_thread_and_it_says_how_to_spli
 
 
 def test_unwritable_out_exits_2(tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(SystemExit) as e:
-        conv_autoencoder.main(SMALL + ["--out", str(blocker / "sub")])
-    assert e.value.code == 2
-    assert "cannot be written" in capsys.readouterr().err
+    err, _ = exits_2(capsys, conv_autoencoder, SMALL + ["--out", unwritable_folder(tmp_path)])
+    assert "cannot be written" in err
 
 
 def test_ctrl_c_still_draws_the_figures(tmp_path, capsys, ctrl_c_after_an_epoch):

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from demo_helpers import SMALL, assert_figures_saved, exits_2, unwritable_folder
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # demos/
 
@@ -16,8 +17,6 @@ from demos import beta_vae, conditional_vae, conv_vae, vae  # noqa: E402
 
 #: No test depends on the data this machine has (conftest.machine_data_hidden).
 pytestmark = pytest.mark.usefixtures("machine_data_hidden")
-
-SMALL = ["--dataset", "synthetic-digits", "--limit", "300", "--epochs", "1"]
 
 FIGURES = {
     vae: ["reconstructions.png", "latent_scatter.png", "manifold.png", "manifold_lesson.png",
@@ -46,10 +45,7 @@ def test_demo_runs_and_saves_its_figures(module, tmp_path, capsys):
     extra = ["--iw-k", "5", "--iw-images", "50"] if module is not beta_vae else []
     assert module.main(SMALL + extra + ["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for name in FIGURES[module]:
-        path = tmp_path / name
-        assert path.is_file() and path.stat().st_size > 1000, name
-        assert str(path) in out  # the demo prints where each figure went
+    assert_figures_saved(tmp_path, out, FIGURES[module])
     assert "nan" not in out.lower() and "inf " not in out.lower()
     if module in (vae, conditional_vae):
         values = numbers_after("test loss (the lesson's number, SSE + KL):", out)
@@ -111,27 +107,17 @@ def test_grids():
     (beta_vae, ["--betas", "1", "-2"], "--betas"),
     (beta_vae, ["--epochs", "0"], "--epochs"),
 ])
-def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys,
-                                            monkeypatch):
-    import minae.training
-
-    monkeypatch.setattr(minae.training, "fit", lambda *a, **k: pytest.fail("trained"))
-    with pytest.raises(SystemExit) as e:
-        module.main(args + ["--out", str(tmp_path)])
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert message in err[-1]
+@pytest.mark.usefixtures("training_refused")
+def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys):
+    err, _ = exits_2(capsys, module, args + ["--out", str(tmp_path)])
+    assert message in err.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("module", [vae, conditional_vae],
                          ids=lambda m: m.__name__.split(".")[-1])
 def test_unwritable_out_exits_2(module, tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(SystemExit) as e:
-        module.main(SMALL + ["--out", str(blocker / "sub")])
-    assert e.value.code == 2
-    assert "cannot be written" in capsys.readouterr().err
+    err, _ = exits_2(capsys, module, SMALL + ["--out", unwritable_folder(tmp_path)])
+    assert "cannot be written" in err
 
 
 def test_ctrl_c_still_draws_the_figures(tmp_path, capsys, ctrl_c_after_an_epoch):

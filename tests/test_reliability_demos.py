@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from demo_helpers import exits_2
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # demos/
 
@@ -25,14 +26,10 @@ SMALL = ["--dataset", "synthetic-digits", "--limit", "120", "--epochs", "1", "--
 
 def exits_2_with_one_line(capsys, module, argv):
     """Run ``module.main(argv)``; assert exit status 2 and one line on stderr; return it."""
-    with pytest.raises(SystemExit) as e:
-        module.main(argv)
-    assert e.value.code == 2
-    captured = capsys.readouterr()
-    err = captured.err.strip().splitlines()
-    assert len(err) == 1, captured.err
-    assert "Traceback" not in captured.err
-    return err[0], captured.out
+    err, out = exits_2(capsys, module, argv)
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err.strip(), out
 
 
 def test_weights_that_do_not_fit_the_model(tmp_path, capsys):
@@ -91,10 +88,8 @@ def test_memory_running_out_while_training(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("lr", ["0", "-1e-3", "nan", "inf"])
-def test_a_bad_learning_rate_is_refused_before_training(tmp_path, capsys, monkeypatch, lr):
-    import minae.training
-
-    monkeypatch.setattr(minae.training, "fit", lambda *a, **k: pytest.fail("trained"))
+@pytest.mark.usefixtures("training_refused")
+def test_a_bad_learning_rate_is_refused_before_training(tmp_path, capsys, lr):
     line, _ = exits_2_with_one_line(capsys, conv_autoencoder,
                                     SMALL + [f"--lr={lr}", "--out", str(tmp_path)])
     assert "--lr must be a finite number > 0" in line
