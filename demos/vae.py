@@ -327,7 +327,7 @@ def main(argv=None) -> int:
                              "rest (for a folder holding only the 10,000 test images)")
     parser.add_argument("--gallery", default=None, metavar="DIR",
                         help="also copy the scatter, manifold and interpolation figures to "
-                             "DIR/vae_*.png (the README's gallery)")
+                             "DIR/vae_*.png (docs/gallery)")
     args = demo.parse_args(parser, argv)
     return demo.run(lesson, args, parser)  # errors: one line, exit 2
 
