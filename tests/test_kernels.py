@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from kernel_helpers import conv_arrays, conv_cases, fits
 
 from minae.kernels import conv as taught
 from minae.kernels import pool, upsample
@@ -24,35 +25,19 @@ from minae.kernels.im2col import col2im, im2col, pad_channels_last
 
 TOL = 1e-10
 
-conv_cases = st.fixed_dictionaries({
-    "N": st.integers(1, 3), "C": st.integers(1, 3), "F": st.integers(1, 3),
-    "H": st.integers(1, 8), "W": st.integers(1, 8),
-    "KH": st.integers(1, 4), "KW": st.integers(1, 4),
-    "stride": st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    "padding": st.tuples(*[st.integers(0, 2)] * 4),
-    "dilation": st.tuples(st.integers(1, 2), st.integers(1, 2)),
-    "seed": st.integers(0, 2**32 - 1),
-})
-
-
-def _fits(c) -> bool:
-    pt, pb, pl, pr = c["padding"]
-    return (effective_size(c["KH"], c["dilation"][0]) <= c["H"] + pt + pb
-            and effective_size(c["KW"], c["dilation"][1]) <= c["W"] + pl + pr)
+cases = conv_cases()  # sizes up to 8, kernels up to 4, padding up to 2 a side
 
 
 @settings(max_examples=150, deadline=None)
-@given(conv_cases)
+@given(cases)
 def test_taught_conv_matches_reference_all_three_passes(c):
     """forward, dx and dw of the taught im2col passes == the loops, within TOL."""
-    assume(_fits(c))
+    assume(fits(c))
     _check_three_passes(c)
 
 
 def _check_three_passes(c):
-    rng = np.random.default_rng(c["seed"])
-    x = rng.standard_normal((c["N"], c["C"], c["H"], c["W"]))
-    w = rng.standard_normal((c["F"], c["C"], c["KH"], c["KW"]))
+    rng, x, w = conv_arrays(c)
     hyper = (c["stride"], c["padding"], c["dilation"])
 
     y = taught.conv2d_forward(x, w, *hyper)
@@ -68,17 +53,15 @@ def _check_three_passes(c):
 
 
 @settings(max_examples=100, deadline=None)
-@given(conv_cases)
+@given(cases)
 def test_conv_and_its_transpose_are_adjoint(c):
     """<conv(x), y> == <x, conv_transpose(y)>, and the transposed conv's own backward passes."""
-    assume(_fits(c))
+    assume(fits(c))
     _check_adjoint(c)
 
 
 def _check_adjoint(c):
-    rng = np.random.default_rng(c["seed"])
-    x = rng.standard_normal((c["N"], c["C"], c["H"], c["W"]))
-    w = rng.standard_normal((c["F"], c["C"], c["KH"], c["KW"]))
+    rng, x, w = conv_arrays(c)
     hyper = (c["stride"], c["padding"], c["dilation"])
     conv_x = taught.conv2d_forward(x, w, *hyper)
     y = rng.standard_normal(conv_x.shape)
@@ -100,11 +83,10 @@ def _check_adjoint(c):
 
 
 @settings(max_examples=30, deadline=None)
-@given(conv_cases)
+@given(cases)
 def test_col2im_is_the_adjoint_of_im2col(c):
-    assume(_fits(c))
-    rng = np.random.default_rng(c["seed"])
-    x = rng.standard_normal((c["N"], c["C"], c["H"], c["W"]))
+    assume(fits(c))
+    rng, x, _ = conv_arrays(c)
     xp = pad_channels_last(x, c["padding"])
     cols = im2col(xp, (c["KH"], c["KW"]), c["stride"], c["dilation"])  # (N, OH, OW, KH, KW, C)
     g = rng.standard_normal(cols.shape)
