@@ -59,7 +59,7 @@ import numpy as np
 
 from minae.initializers import float_dtype
 from minae.layers.activations import ReLU, sigmoid
-from minae.layers.base import Container, Layer
+from minae.layers.base import Container, Layer, print_or_return
 from minae.layers.checks import as_float_array, check_finite, check_positive_int, check_rng
 from minae.layers.conv import Conv2D
 from minae.layers.conv_transpose import ConvTranspose2D
@@ -222,11 +222,7 @@ class AutoEncoder(Container):
         lines.append(f"code shape {shapes['encoder']}; parameters: encoder "
                      f"{self.encoder.num_parameters():,} + decoder "
                      f"{self.decoder.num_parameters():,} = {self.num_parameters():,}")
-        text = "\n".join(lines)
-        if print_fn is None:
-            return text
-        print_fn(text)
-        return None
+        return print_or_return(lines, print_fn)
 
     def __repr__(self) -> str:
         return f"AutoEncoder(encoder={self.encoder!r}, decoder={self.decoder!r})"

@@ -139,3 +139,13 @@ class Container(Layer):
         for _, child in self.children():
             child.use_engine(engine)
         return self
+
+
+def print_or_return(lines: list[str], print_fn) -> str | None:
+    """How every ``summary`` ends: the lines joined, printed with ``print_fn`` (returning None,
+    so a notebook cell shows the summary once), or returned when ``print_fn`` is None."""
+    text = "\n".join(lines)
+    if print_fn is None:
+        return text
+    print_fn(text)
+    return None

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minae.layers.base import Container, Layer
+from minae.layers.base import Container, Layer, print_or_return
 from minae.layers.checks import as_float_array, check_finite
 
 
@@ -104,11 +104,7 @@ class Sequential(Container):
         lines = [f"{'layer':<{width}}{'output shape':<18}{'params':>10}", "-" * (width + 28)]
         lines += [f"{a:<{width}}{b:<18}{c:>10}" for a, b, c in rows]
         lines.append(f"total parameters: {self.num_parameters():,}")
-        text = "\n".join(lines)
-        if print_fn is None:
-            return text
-        print_fn(text)
-        return None
+        return print_or_return(lines, print_fn)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minae.layers.base import print_or_return
 from minae.layers.checks import check_positive_int
 from minae.vae import evaluate, inputs
 from minae.vae.evaluate import ELBOReport
@@ -96,8 +97,4 @@ class VAEInference:
         if self.learn_sigma:
             lines.append("  log_sigma    1 parameter")
         lines.append(f"total parameters: {self.num_parameters():,}")
-        text = "\n".join(lines)
-        if print_fn is None:
-            return text
-        print_fn(text)
-        return None
+        return print_or_return(lines, print_fn)
