@@ -31,6 +31,15 @@ REQUIRED = ["dense", "relu", "sigmoid", "bce_with_logits", "mse", "conv2d_loops"
             "adam_step", "conv_transpose2d", "avgpool2d", "tanh", "leaky_relu", "softplus"]
 
 
+SHARED: dict[str, running.References] = {}  # minae's side of each check, computed once here
+
+
+def refs(name: str) -> running.References:
+    if name not in SHARED:
+        SHARED[name] = running.References(EXERCISES[name])
+    return SHARED[name]
+
+
 def solution_text(name: str) -> str:
     return markers.render(EXERCISES[name].piece(), "solution")
 
@@ -112,16 +121,17 @@ def test_required_exercises_are_catalogued():
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_passes(name):
     ex = EXERCISES[name]
-    res = checker.check_module(ex, running.module_from_source(solution_text(name), f"s_{name}"))
+    res = checker.check_module(ex, running.module_from_source(solution_text(name), f"s_{name}"),
+                               refs=refs(name))
     assert res.passed, checker.format_result(res)
     # and so does the library module itself
-    assert checker.check_module(ex, importlib.import_module(ex.module)).passed
+    assert checker.check_module(ex, importlib.import_module(ex.module), refs=refs(name)).passed
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_generated_learner_version_imports_and_reports_not_started(name):
     mod = importlib.import_module(f"minae.exercises.learner.{name}")
-    res = checker.check_module(EXERCISES[name], mod)
+    res = checker.check_module(EXERCISES[name], mod, refs=refs(name))
     assert res.status == "not started"
     assert "not started" in checker.format_result(res).lower()
 
@@ -131,7 +141,7 @@ def test_planted_mistake_fails_and_is_named(name, index):
     ex = EXERCISES[name]
     mistake = ex.mistakes[index]
     mod = running.module_from_source(running.mutant_source(ex, mistake), f"m_{name}_{index}")
-    res = checker.check_module(ex, mod)
+    res = checker.check_module(ex, mod, refs=refs(name))
     assert res.status == "failing", f"mutant {mistake.name!r} passed the checker"
     assert any(mistake.name in d for d in res.diagnosis), (mistake.name, res.diagnosis)
 

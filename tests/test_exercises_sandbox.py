@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from minae.exercises import checker, cli, markers
+from minae.exercises import checker, cli, markers, sandbox
 from minae.exercises.specs import EXERCISES
 
 TODO = '        raise NotImplementedError("exercise dense not started")'
@@ -133,3 +134,14 @@ def test_ctrl_c_during_a_hanging_check_prints_one_line(tmp_path):
     assert "Traceback" not in err and "Traceback" not in out
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "interrupted" in lines[0]
+
+
+def test_the_spawn_start_method_works_too(tmp_path, monkeypatch):
+    """Windows has no fork: the child is a fresh interpreter that imports what it needs."""
+    monkeypatch.setattr(sandbox, "_context", lambda: multiprocessing.get_context("spawn"))
+    (tmp_path / "relu.py").write_text(markers.render(EXERCISES["relu"].piece(), "solution"))
+    assert checker.check("relu", tmp_path / "relu.py").status == "passing"
+    text = learner("dense").replace(TODO, "        while True:\n            pass")
+    (tmp_path / "dense.py").write_text(text)
+    res = checker.check("dense", tmp_path / "dense.py", limit=1)
+    assert "case 1 did not finish in 1 s" in checker.format_result(res)

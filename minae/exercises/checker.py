@@ -32,44 +32,46 @@ from minae.exercises.specs import EXERCISES
 __all__ = ["check", "check_module", "evaluate", "format_result"]
 
 
-def _not_started(ex: Exercise, seed: int, outputs: list[dict],
+def _not_started(refs: running.References, outputs: list[dict],
                  errors: list[ErrorInfo | None]) -> bool:
     """Every case stopped at the exercise's own placeholder, with nothing computed beyond
     what the untouched learner file computes."""
-    pristine = running.reference_outputs(ex.name, seed, running.LEARNER)
-    return bool(errors) and all(e is not None and e.not_started for e in errors) and all(
+    pristine = refs.outputs(running.LEARNER)
+    return len(errors) == len(refs.cases) and all(
+        e is not None and e.not_started for e in errors) and all(
         set(out) <= set(p) for out, p in zip(outputs, pristine, strict=False))
 
 
-def evaluate(ex: Exercise, seed: int, outputs: list[dict], errors: list[ErrorInfo | None],
+def _rows(refs: running.References, i: int, out: dict, err: ErrorInfo | None) -> list[Row]:
+    rows = []
+    for name, (value, kind) in refs.expected(i).items():
+        if name in out:
+            rows.append(compare(name, kind, out[name], value, refs.cases[i].dtype))
+            continue
+        why = "see the top" if err is not None and err.missing else \
+            "your code raised first" if err is not None else "missing"
+        rows.append(Row(name, kind, False, problem=f"not computed ({why})"))
+    return rows
+
+
+def evaluate(refs: running.References, outputs: list[dict], errors: list[ErrorInfo | None],
              path: str = "") -> CheckResult:
     """The verdict on a module's outputs (``outputs[k]``, ``errors[k]``: case k's)."""
-    if _not_started(ex, seed, outputs, errors) and len(errors) == len(running.cases(ex.name,
-                                                                                    seed)):
+    ex = refs.ex
+    if _not_started(refs, outputs, errors):
         return CheckResult(ex, path, "not started",
                            message="a TODO still raises NotImplementedError")
     result = CheckResult(ex, path, "passing")
     result.missing = sorted({e.message for e in errors if e is not None and e.missing})
-    cases = running.cases(ex.name, seed)
-    for i, case in enumerate(cases):
+    for i, case in enumerate(refs.cases):
         err = errors[i] if i < len(errors) else None
         if i >= len(outputs):  # never ran: an earlier case did not finish
             rows = [Row(n, k, False, problem="not run (an earlier case did not finish)")
-                    for n, (_, k) in running.expected(ex.name, seed, i).items()]
-            result.cases.append(CaseResult(i + 1, case.label, rows, err,
-                                           case.dtype.__name__))
-            continue
-        out = outputs[i]
-        if err is not None and err.not_started:
-            err.message = "a TODO still raises NotImplementedError (not finished yet)"
-        rows = []
-        for name, (value, kind) in running.expected(ex.name, seed, i).items():
-            if name in out:
-                rows.append(compare(name, kind, out[name], value, case.dtype))
-                continue
-            why = "see the top" if err is not None and err.missing else \
-                "your code raised first" if err is not None else "missing"
-            rows.append(Row(name, kind, False, problem=f"not computed ({why})"))
+                    for n, (_, k) in refs.expected(i).items()]
+        else:
+            if err is not None and err.not_started:
+                err.message = "a TODO still raises NotImplementedError (not finished yet)"
+            rows = _rows(refs, i, outputs[i], err)
         result.cases.append(CaseResult(i + 1, case.label, rows, err, case.dtype.__name__))
     failing = []
     for cr in result.cases:
@@ -78,19 +80,21 @@ def evaluate(ex: Exercise, seed: int, outputs: list[dict], errors: list[ErrorInf
                 failing.append(r.name)
     if failing or any(cr.error for cr in result.cases):
         result.status = "failing"
-        result.diagnosis = diagnose(ex, seed, outputs, failing, errors)
+        result.diagnosis = diagnose(refs, outputs, failing, errors)
     return result
 
 
 def check_module(ex: Exercise, mod, *, path: str = "", seed: int = 0,
-                 filename: str | None = None) -> CheckResult:
+                 filename: str | None = None,
+                 refs: running.References | None = None) -> CheckResult:
     """Check an already loaded, trusted module (minae's own, the solution, or a mutant)."""
+    refs = refs or running.References(ex, seed)
     outputs, errors = [], []
-    for case in running.cases(ex.name, seed):
+    for case in refs.cases:
         out, err = running.run_case(ex, mod, case, filename)
         outputs.append(out)
         errors.append(err)
-    return evaluate(ex, seed, outputs, errors, path)
+    return evaluate(refs, outputs, errors, path)
 
 
 def check(name: str, path: str | Path, seed: int = 0, *, limit: float = sandbox.TIME_LIMIT,
@@ -102,7 +106,8 @@ def check(name: str, path: str | Path, seed: int = 0, *, limit: float = sandbox.
         return CheckResult(ex, str(path), "broken",
                            message=f"{path} does not exist; run `python -m minae.exercises start "
                                    f"{path.parent}` first")
-    run = sandbox.run_learner(name, path, seed, limit, on_case)
+    refs = running.References(ex, seed)
+    run = sandbox.run_learner(ex, path, seed, [c.label for c in refs.cases], limit, on_case)
     if run.load_error is not None:
         err = run.load_error
         if err.not_started:
@@ -110,4 +115,4 @@ def check(name: str, path: str | Path, seed: int = 0, *, limit: float = sandbox.
                                message=f"your file does not import: {err.line()}")
         prefix = "" if err.timeout else "your file does not import: "
         return CheckResult(ex, str(path), "broken", message=prefix + err.line())
-    return evaluate(ex, seed, run.outputs, run.errors, str(path))
+    return evaluate(refs, run.outputs, run.errors, str(path))

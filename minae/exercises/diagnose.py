@@ -13,7 +13,7 @@ from __future__ import annotations
 from minae.exercises import running
 from minae.exercises.compare import close, describe, far, ratio
 from minae.exercises.results import ErrorInfo
-from minae.exercises.spec import Case, Exercise
+from minae.exercises.spec import Case
 
 CONSTANTS = {"-1 (the sign is flipped)": -1.0, "2": 2.0, "1/2": 0.5, "-2": -2.0, "-1/2": -0.5}
 
@@ -105,17 +105,17 @@ def _raised(errors: list[ErrorInfo | None]) -> list[str]:
     return lines
 
 
-def diagnose(ex: Exercise, seed: int, learner: list[dict], failing: list[str],
+def diagnose(refs: running.References, learner: list[dict], failing: list[str],
              errors: list[ErrorInfo | None]) -> list[str]:
     """Name the mistake behind each failing tensor, or describe its pattern."""
-    solution = running.reference_outputs(ex.name, seed, running.SOLUTION)
+    ex = refs.ex
+    solution = refs.outputs(running.SOLUTION)
     learner = learner + [{}] * (len(solution) - len(learner))  # cases that never ran
     named: dict[int, list[str]] = {}
     unexplained = []
     for tensor in failing:
         hits = [i for i in range(len(ex.mistakes))
-                if matches(tensor, learner, running.reference_outputs(ex.name, seed, i),
-                           solution)]
+                if matches(tensor, learner, refs.outputs(i), solution)]
         for i in hits:
             named.setdefault(i, []).append(tensor)
         if not hits:
@@ -127,7 +127,7 @@ def diagnose(ex: Exercise, seed: int, learner: list[dict], failing: list[str],
             f"{tensors[0]} ... {tensors[-1]} ({len(tensors)} outputs)"
         lines.append(f"{which}: {m.name}. {m.explanation}")
     lines += _raised(errors)
-    cases = running.cases(ex.name, seed)
+    cases = refs.cases
     for tensor in unexplained:
         text = _pattern(tensor, learner, solution, cases)
         if text:

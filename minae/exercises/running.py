@@ -13,7 +13,6 @@ import linecache
 import sys
 import traceback
 import types
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,6 @@ import numpy as np
 from minae.exercises import markers, mutate
 from minae.exercises.results import ErrorInfo
 from minae.exercises.spec import Case, Exercise, LearnerError, MissingName
-from minae.exercises.specs import EXERCISES
 
 ERROR = "!error"  # key of the outputs dict that records the exception a run raised
 
@@ -113,47 +111,46 @@ def run_case(ex: Exercise, mod, case: Case, filename: str | None):
     return out, None
 
 
-@cache
-def solution_module(name: str) -> types.ModuleType:
-    ex = EXERCISES[name]
-    return module_from_source(markers.render(ex.piece(), "solution"), f"solution_{name}")
+SOLUTION, LEARNER = -1, -2  # ``References.outputs``: the solution, the untouched learner file
 
 
-@cache
-def mutant_module(name: str, index: int) -> types.ModuleType:
-    ex = EXERCISES[name]
-    return module_from_source(mutant_source(ex, ex.mistakes[index]), f"mutant_{name}_{index}")
+class References:
+    """minae's side of one check of one exercise, each computed once and kept on the object.
 
+    The cases (from ``seed``), the right answer of each, and the outputs on every case of the
+    solution (``SOLUTION``), of the untouched learner file (``LEARNER``) and of each planted
+    mistake (its index). A check makes one; tests may share one across many checks.
+    """
 
-@cache
-def learner_module(name: str) -> types.ModuleType:
-    ex = EXERCISES[name]
-    return module_from_source(markers.render(ex.piece(), "learner"), f"learner_{name}")
+    def __init__(self, ex: Exercise, seed: int = 0) -> None:
+        self.ex, self.seed = ex, seed
+        self.cases = ex.cases(seed)
+        self._expected: dict[int, dict] = {}
+        self._modules: dict[int, types.ModuleType] = {}
+        self._outputs: dict[int, list[dict]] = {}
 
+    def expected(self, index: int) -> dict:
+        if index not in self._expected:
+            with np.errstate(all="ignore"):
+                self._expected[index] = self.ex.expected(self.cases[index])
+        return self._expected[index]
 
-@cache
-def cases(name: str, seed: int) -> list[Case]:
-    return EXERCISES[name].cases(seed)
+    def module(self, which: int) -> types.ModuleType:
+        """The solution, the untouched learner version or mutant ``which``, as a module."""
+        if which not in self._modules:
+            ex = self.ex
+            if which == SOLUTION:
+                text, tag = markers.render(ex.piece(), "solution"), "solution"
+            elif which == LEARNER:
+                text, tag = markers.render(ex.piece(), "learner"), "learner"
+            else:
+                text, tag = mutant_source(ex, ex.mistakes[which]), f"mutant_{which}"
+            self._modules[which] = module_from_source(text, f"{tag}_{ex.name}")
+        return self._modules[which]
 
-
-@cache
-def expected(name: str, seed: int, index: int) -> dict:
-    with np.errstate(all="ignore"):
-        return EXERCISES[name].expected(cases(name, seed)[index])
-
-
-SOLUTION, LEARNER = -1, -2
-
-
-@cache
-def reference_outputs(name: str, seed: int, which: int) -> list[dict]:
-    """Outputs on every case of the solution (``SOLUTION``), the untouched learner version
-    (``LEARNER``) or mutant number ``which``."""
-    ex = EXERCISES[name]
-    if which == SOLUTION:
-        mod = solution_module(name)
-    elif which == LEARNER:
-        mod = learner_module(name)
-    else:
-        mod = mutant_module(name, which)
-    return [run_case(ex, mod, c, None)[0] for c in cases(name, seed)]
+    def outputs(self, which: int) -> list[dict]:
+        """Outputs on every case of ``module(which)``."""
+        if which not in self._outputs:
+            mod = self.module(which)
+            self._outputs[which] = [run_case(self.ex, mod, c, None)[0] for c in self.cases]
+        return self._outputs[which]

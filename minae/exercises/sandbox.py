@@ -22,6 +22,8 @@ from pathlib import Path
 from minae.exercises import running
 from minae.exercises.compare import portable
 from minae.exercises.results import ErrorInfo
+from minae.exercises.spec import Exercise
+from minae.exercises.specs import EXERCISES
 
 TIME_LIMIT = 10.0  # seconds per case: plain Python loops over the biggest case take about 1 s
 GRACE = 5.0  # seconds the parent waits beyond the limit before it kills a silent child
@@ -52,6 +54,7 @@ def _line_in(frame, filename: str) -> str:
 
 
 def _child(conn, name: str, path: str, seed: int, limit: float) -> None:
+    ex = EXERCISES[name]  # looked up here: an Exercise holds functions, which do not pickle
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     main = threading.get_ident()
     filename = str(Path(path).resolve())
@@ -70,12 +73,11 @@ def _child(conn, name: str, path: str, seed: int, limit: float) -> None:
         finally:
             timer.cancel()
 
-    mod, err = guarded(0, lambda: running.load_file(path, name))
+    mod, err = guarded(0, lambda: running.load_file(path, ex.name))
     conn.send(("loaded", err))
     if err is not None:
         return
-    ex = running.EXERCISES[name]
-    for i, case in enumerate(running.cases(name, seed)):
+    for i, case in enumerate(ex.cases(seed)):
         conn.send(("start", i))
         out, err = guarded(i + 1, lambda c=case: running.run_case(ex, mod, c, filename))
         conn.send(("done", i, {k: portable(v) for k, v in out.items()}, err))
@@ -94,13 +96,14 @@ def timed_out(index: int, limit: float, where: str) -> ErrorInfo:
                      timeout=True)
 
 
-def run_learner(name: str, path: str | Path, seed: int = 0, limit: float = TIME_LIMIT,
+def run_learner(ex: Exercise, path: str | Path, seed: int, labels: list[str],
+                limit: float = TIME_LIMIT,
                 on_case: Callable[[int, str], None] | None = None) -> LearnerRun:
-    """Run the learner's file on every case of exercise ``name`` in a child process."""
-    labels = [c.label for c in running.cases(name, seed)]
+    """Run the learner's file on every case of ``ex`` (``labels``: theirs) in a child process."""
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, name, str(path), seed, limit), daemon=True)
+    proc = ctx.Process(target=_child, args=(child, ex.name, str(path), seed, limit),
+                       daemon=True)
     result = LearnerRun()
     proc.start()
     child.close()
