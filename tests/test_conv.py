@@ -38,10 +38,7 @@ def _with_random_bias(layer, rng):
 ])
 @pytest.mark.parametrize("engine", [None, FastEngine(chunk_bytes=1)], ids=["plain", "fast"])
 def test_conv2d_gradients(config, size, engine):
-    rng = np.random.default_rng(0)
-    layer = _with_random_bias(Conv2D(2, 3, rng=rng, dtype=np.float64, **config), rng)
-    layer.use_engine(engine)
-    check_layer(layer, rng.standard_normal((2, 2) + size), rng=rng)
+    _check_gradients(Conv2D, config, size, engine, seed=0)
 
 
 @pytest.mark.parametrize("config,size", [
@@ -56,8 +53,14 @@ def test_conv2d_gradients(config, size, engine):
 ])
 @pytest.mark.parametrize("engine", [None, FastEngine(chunk_bytes=1)], ids=["plain", "fast"])
 def test_conv_transpose2d_gradients(config, size, engine):
-    rng = np.random.default_rng(1)
-    layer = _with_random_bias(ConvTranspose2D(2, 3, rng=rng, dtype=np.float64, **config), rng)
+    _check_gradients(ConvTranspose2D, config, size, engine, seed=1)
+
+
+def _check_gradients(layer_class, config, size, engine, seed):
+    """check_layer (finite differences, float64) on ``layer_class(2, 3, **config)`` with a
+    random bias, on the plain path (``engine=None``) or the engine's, input (2, 2) + size."""
+    rng = np.random.default_rng(seed)
+    layer = _with_random_bias(layer_class(2, 3, rng=rng, dtype=np.float64, **config), rng)
     layer.use_engine(engine)
     check_layer(layer, rng.standard_normal((2, 2) + size), rng=rng)
 
