@@ -33,10 +33,6 @@ cases = conv_cases()  # sizes up to 8, kernels up to 4, padding up to 2 a side
 def test_taught_conv_matches_reference_all_three_passes(c):
     """forward, dx and dw of the taught im2col passes == the loops, within TOL."""
     assume(fits(c))
-    _check_three_passes(c)
-
-
-def _check_three_passes(c):
     rng, x, w = conv_arrays(c)
     hyper = (c["stride"], c["padding"], c["dilation"])
 
@@ -57,10 +53,6 @@ def _check_three_passes(c):
 def test_conv_and_its_transpose_are_adjoint(c):
     """<conv(x), y> == <x, conv_transpose(y)>, and the transposed conv's own backward passes."""
     assume(fits(c))
-    _check_adjoint(c)
-
-
-def _check_adjoint(c):
     rng, x, w = conv_arrays(c)
     hyper = (c["stride"], c["padding"], c["dilation"])
     conv_x = taught.conv2d_forward(x, w, *hyper)
