@@ -17,7 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from minae.data import IDX_FILES, write_idx
+from minae.data import IDX_FILES, load_fashion_mnist, load_mnist, write_idx
+
+#: The two file-backed loaders, by data-set name.
+LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 
 def isolate(tmp_path, monkeypatch):

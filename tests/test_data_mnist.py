@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from data_helpers import write_split
+from data_helpers import LOADERS, write_split
 
 from minae.data import (
     IDX_FILES,
@@ -17,9 +17,6 @@ from minae.data import (
 )
 
 pytestmark = pytest.mark.usefixtures("isolated_data_home")
-
-
-LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 
 @pytest.mark.parametrize("problem", ["count", "image size", "label range", "label dtype"])

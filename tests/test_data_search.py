@@ -3,23 +3,19 @@
 from pathlib import Path
 
 import pytest
-from data_helpers import write_split
+from data_helpers import LOADERS, write_split
 
 from minae.data import (
     IDX_FILES,
     DatasetUnavailableError,
     default_cache_dir,
     default_system_dir,
-    load_fashion_mnist,
     load_mnist,
     search_dirs,
 )
 from minae.data.search import cache_write_problem, source_problems
 
 pytestmark = pytest.mark.usefixtures("isolated_data_home")
-
-
-LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 
 def which(loader, **kwargs):
