@@ -3,13 +3,15 @@
 The solution is minae's own code in ``minae/adversarial/losses.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical, unpack
 from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n_real, n_fake, scale, dtype in [(4, 4, 2.0, np.float64), (3, 5, 2.0, np.float64),
                                          (1, 2, 1.0, np.float64), (6, 3, 60.0, np.float64),
@@ -26,7 +28,7 @@ def make_cases(rng):
     return cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     value, gr, gf = unpack(get(mod, "discriminator_loss")(cast(case, d["r"]), cast(case, d["f"])),
                            3, "discriminator_loss")
@@ -35,7 +37,7 @@ def run(mod, case, out):
     out["grad_fake"] = gf
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     f = library("minae.adversarial.losses").discriminator_loss
     r, fk = d["r"].copy(), d["f"].copy()

@@ -1,6 +1,6 @@
 """Exercise adam_step: one step of Adam (``minae/optim.py``)."""
 
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 import numpy as np
 
@@ -8,7 +8,7 @@ from minae.exercises.harness import get, library
 from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     settings = [
         ({"lr": 1e-2}, 1.0, (3, 4), np.float64),
@@ -40,11 +40,11 @@ def updates(cls, case, dtype, out: dict) -> None:
         out[f"step {k} update"] = p - before
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     updates(get(mod, "Adam"), case, case.dtype, out)
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     out: dict = {}
     updates(library("minae.optim").Adam, case, np.float64, out)
     return {k: (v, "minae") for k, v in out.items()}

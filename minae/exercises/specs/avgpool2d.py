@@ -1,13 +1,15 @@
 """Exercise avgpool2d: average pooling's backward pass (``minae/kernels/pool.py``)."""
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.pool_cases import pool_cases
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = pool_cases(rng, ties=False)
     for c in cases:
         c.data["include"] = True
@@ -18,7 +20,7 @@ def make_cases(rng):
     return cases + extra
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     args = (d["k"], d["s"], d["pad"])
     out["y"] = get(mod, "avg_pool2d_forward")(cast(case, d["x"]), *args,
@@ -27,7 +29,7 @@ def run(mod, case, out):
                                                 count_include_pad=d["include"])
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     pool = library("minae.kernels.pool")
     x = d["x"].copy()

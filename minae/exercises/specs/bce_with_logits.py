@@ -12,7 +12,7 @@ from minae.exercises.specs.loss_cases import loss_cases
 run, expected = loss_checks("minae.losses", "binary_cross_entropy_with_logits")
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = loss_cases(rng, logits=True)
     for dtype in (np.float64, np.float32):
         z = rng.uniform(50.0, 120.0, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4))

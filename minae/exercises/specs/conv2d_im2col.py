@@ -3,12 +3,14 @@
 The solution is minae's own code in ``minae/kernels/conv.py``.
 """
 
+from types import ModuleType
+
 from minae.exercises.harness import cast, each, get
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.conv_cases import CONV_MATH, conv_cases, conv_expected
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     geo = (d["stride"], d["padding"], d["dilation"])
     each(out, [

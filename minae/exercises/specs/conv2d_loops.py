@@ -1,11 +1,13 @@
 """Exercise conv2d_loops: the convolution's gradients by loops (``minae/kernels/reference.py``)."""
 
+from types import ModuleType
+
 from minae.exercises.harness import cast, each, get
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.conv_cases import CONV_MATH, conv_cases, conv_expected
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     geo = (d["stride"], d["padding"], d["dilation"])
     each(out, [

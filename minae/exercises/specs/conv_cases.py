@@ -46,7 +46,7 @@ def conv_cases(rng, big: bool) -> list[Case]:
     return cases
 
 
-def conv_expected(case):
+def conv_expected(case: Case) -> dict:
     """dx and dw of L = sum(conv2d_forward(x, w) * dy)."""
     d = case.data
     geo = (d["stride"], d["padding"], d["dilation"])

@@ -3,6 +3,8 @@
 The solution is minae's own code in ``minae/kernels/conv.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, each, get, library, numerical
@@ -17,7 +19,7 @@ SHAPES = [
 ]
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     conv = library("minae.kernels.conv")
     cases = []
     for n, c_in, h, w, c_out, k, s, pad, d, dtype in SHAPES:
@@ -33,7 +35,7 @@ def make_cases(rng):
     return cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     geo = (d["stride"], d["padding"], d["dilation"])
     each(out, [
@@ -46,7 +48,7 @@ def run(mod, case, out):
     ])
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     ref = library("minae.kernels.reference")
     geo = (d["stride"], d["padding"], d["dilation"])

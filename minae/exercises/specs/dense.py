@@ -3,10 +3,10 @@
 import numpy as np
 
 from minae.exercises.harness import layer_case, layer_checks, with_upstream
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     # one with D_in = D_out (a transposed W has the right shape), batch 1, float32
     for n, d_in, d_out, dtype in [(3, 4, 5, np.float64), (1, 3, 2, np.float64),

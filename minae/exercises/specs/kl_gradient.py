@@ -1,13 +1,15 @@
 """Exercise kl_gradient: the gradient of the VAE's KL term (``minae/variational.py``)."""
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical, unpack
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.latent_cases import latent_cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     gm, gs = unpack(get(mod, "kl_divergence_grad")(cast(case, d["z_mean"]),
                                                    cast(case, d["z_log_sigma"])),
@@ -16,7 +18,7 @@ def run(mod, case, out):
     out["grad_z_log_sigma"] = gs
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     v = library("minae.variational")
     mu, s = d["z_mean"].copy(), d["z_log_sigma"].copy()

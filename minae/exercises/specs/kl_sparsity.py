@@ -3,13 +3,15 @@
 The solution is minae's own code in ``minae/sparse.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical, unpack
 from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape, rho, beta, dtype in [((8, 5), 0.05, 1.0, np.float64), ((1, 6), 0.1, 3.0, np.float64),
                                     ((4, 2, 3, 3), 0.3, 0.5, np.float64),
@@ -23,7 +25,7 @@ def make_cases(rng):
     return cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     value, grad = unpack(get(mod, "kl_sparsity")(cast(case, d["h"]), d["rho"], d["beta"]), 2,
                          "kl_sparsity")
@@ -31,7 +33,7 @@ def run(mod, case, out):
     out["grad"] = grad
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     f = library("minae.sparse").kl_sparsity
     h = d["h"].copy()

@@ -1,13 +1,15 @@
 """Exercise maxpool2d: max pooling's backward pass (``minae/kernels/pool.py``)."""
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical, unpack
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.pool_cases import pool_cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     y, winner = unpack(get(mod, "max_pool2d_forward")(cast(case, d["x"]), d["k"], d["s"],
                                                       d["pad"]), 2, "max_pool2d_forward")
@@ -16,7 +18,7 @@ def run(mod, case, out):
                                                 d["k"], d["s"], d["pad"])
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     pool = library("minae.kernels.pool")
     x = d["x"].copy()

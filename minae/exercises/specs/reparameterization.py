@@ -3,14 +3,16 @@
 The solution is minae's own code in ``minae/variational.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical, unpack
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 from minae.exercises.specs.latent_cases import latent_cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     gm, gs = unpack(get(mod, "sample_backward")(cast(case, d["g"]), cast(case, d["z_log_sigma"]),
                                                 cast(case, d["eps"])), 2, "sample_backward")
@@ -18,7 +20,7 @@ def run(mod, case, out):
     out["grad_z_log_sigma"] = gs
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     v = library("minae.variational")
     mu, s = d["z_mean"].copy(), d["z_log_sigma"].copy()

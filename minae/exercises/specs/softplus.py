@@ -1,10 +1,12 @@
 """Exercise softplus: the backward pass of softplus (``minae/layers/activations.py``)."""
 
+import numpy as np
+
 from minae.exercises.harness import activation_cases, layer_case, layer_checks
-from minae.exercises.spec import Exercise, Mistake
+from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = activation_cases(rng)
     big = rng.uniform(60.0, 800.0, (2, 6)) * rng.choice([-1.0, 1.0], (2, 6))
     big[0, 0] = 750.0

@@ -3,13 +3,15 @@
 The solution is minae's own code in ``minae/kernels/upsample.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical
 from minae.exercises.spec import Case, Exercise, Mistake
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape, scale, mode, dtype in [((2, 2, 3, 4), (2, 2), "nearest", np.float64),
                                       ((1, 3, 4, 3), (2, 3), "nearest", np.float64),
@@ -30,14 +32,14 @@ def make_cases(rng):
     return cases
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     out["y"] = get(mod, "upsample2d_forward")(cast(case, d["x"]), d["scale"], d["mode"])
     out["dx"] = get(mod, "upsample2d_backward")(cast(case, d["dy"]), d["x"].shape, d["scale"],
                                                 d["mode"])
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     up = library("minae.kernels.upsample")
     x = d["x"].copy()

@@ -3,6 +3,8 @@
 The solution is minae's own code in ``minae/vae/model.py``.
 """
 
+from types import ModuleType
+
 import numpy as np
 
 from minae.exercises.harness import cast, get, library, numerical
@@ -12,7 +14,7 @@ IMAGE = (1, 3, 4)  # one small image: 12 pixels
 HIDDEN, LATENT = 5, 2
 
 
-def parts(dtype):
+def parts(dtype) -> tuple:
     """A small dense VAE's parts (minae's layers; smooth, so differences are exact)."""
     layers = library("minae")  # the layers, as minae exports them
     encoder = layers.Sequential(layers.Flatten(), layers.Dense(12, HIDDEN, dtype=dtype),
@@ -23,7 +25,7 @@ def parts(dtype):
     return encoder, heads[0], heads[1], decoder
 
 
-def make_cases(rng):
+def make_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, likelihood, beta, dtype in [(3, "bernoulli", 1.0, np.float64),
                                        (1, "sse", 4.0, np.float64),
@@ -47,7 +49,7 @@ def _vae(cls, likelihood, beta, dtype, params):
     return vae
 
 
-def run(mod, case, out):
+def run(mod: ModuleType, case: Case, out: dict) -> None:
     d = case.data
     vae = _vae(get(mod, "VAE"), d["likelihood"], d["beta"], case.dtype, d["params"])
     for _ in range(2):  # twice: gradients are written, not added
@@ -57,7 +59,7 @@ def run(mod, case, out):
         out.update({"d " + k: np.array(g) for k, g in vae.grads.items()})
 
 
-def expected(case):
+def expected(case: Case) -> dict:
     d = case.data
     vae = _vae(library("minae.vae").VAE, d["likelihood"], d["beta"], np.float64, d["params"])
     x = d["x"].copy()
