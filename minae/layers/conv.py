@@ -29,9 +29,10 @@ same sums down faster roads instead.
 Checks
 ------
 Everything is checked here, once: the sizes in the constructor (``stride``, ``dilation`` and
-``kernel_size`` become pairs), the input's shape and the padding in ``forward`` (``"same"``
-becomes ``(pt, pb, pl, pr)`` for the input's size), ``dy``'s exact shape in ``backward``
-before any gradient is written. The kernels get normalised tuples and check nothing.
+``kernel_size`` become pairs: ``minae.layers.padding.conv_geometry``), the input's shape and
+the padding in ``forward`` (``"same"`` becomes ``(pt, pb, pl, pr)`` for the input's size),
+``dy``'s exact shape in ``backward`` before any gradient is written. The kernels get
+normalised tuples and check nothing.
 
 Padding
 -------
