@@ -101,3 +101,20 @@ def test_the_conv_layers_run_the_learners_passes(tmp_path):
     assert mod.CALLS.count("conv2d_forward") == 7
     assert mod.CALLS.count("conv2d_weight_grad") == 7
     assert mod.CALLS.count("conv2d_input_grad") in (6, 7)
+
+
+def test_a_piece_that_fails_only_in_training_is_one_line(tmp_path, capsys):
+    """A relu.py that passes its check but breaks on the model's 4-D batches of 32."""
+    cli.main(["start", str(tmp_path)])
+    broken = solution("relu").replace(
+        "        return dy * self.mask",
+        "        if dy.shape[0] == 32:\n            raise ValueError('not for batches of 32')\n"
+        "        return dy * self.mask")
+    assert broken != solution("relu")
+    (tmp_path / "relu.py").write_text(broken)
+    capsys.readouterr()
+    code = cli.main(["train", "conv_autoencoder", "--dir", str(tmp_path), "--limit", "64"])
+    out = capsys.readouterr().out
+    assert code == 1 and "Traceback" not in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("training stopped: your code raised ValueError at relu.py, line")

@@ -44,6 +44,9 @@ def gather(model: str, work: Path, say) -> dict:
                           f"minae.exercises check {name}` and fix it (or move it away), then "
                           "train again")
         mods[name], err = running.load_file(path, name)
+        if err is not None:
+            raise Refused(f"your {name}.py passed its check but does not import here: "
+                          f"{err.line()}")
         say(f"  {name:<18} yours ({path})")
     return mods
 
@@ -150,6 +153,31 @@ def figures(model: str, net, test: np.ndarray, labels: np.ndarray, out: str, see
     return paths
 
 
+def _run(model: str, mods: dict, data, test, quick: bool, epochs: int, seed: int, out: str,
+         say) -> None:
+    """Build, train, report and draw (``train``'s work once the pieces are chosen)."""
+    net = build(model, mods, seed)
+    batch = 32 if quick else 128  # quick: more, smaller steps in the same time
+    say(f"training on {len(data)} {data.name} images, {epochs} epoch(s) of batches of {batch}")
+    fit(net, data.images, mods, epochs=epochs, batch_size=batch, seed=seed, say=say)
+    if model == "conv_autoencoder":
+        logits = net.forward(test.images)
+        say(f"test BCE per pixel: {metrics.bce_per_pixel(logits, test.images, logits=True):.4f} "
+            f"(floor for these grey images: {metrics.bce_floor_per_pixel(test.images):.4f}; "
+            f"{len(test)} test images)")
+    figures(model, net, test.images, test.labels, out, seed, say)
+
+
+def _where(exc: BaseException, mods: dict) -> str:
+    """One line for an exception during training, at the learner's line if it was theirs."""
+    files = {str(Path(m.__file__).resolve()) for m in mods.values() if getattr(m, "__file__", "")}
+    for filename in files:
+        info = running.error_info(exc, filename)
+        if info.where:
+            return f"your code raised {info.line()}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def train(model: str, work: Path, *, quick: bool = True, epochs: int | None = None,
           limit: int | None = None, out: str | None = None, seed: int = 0, say=print) -> int:
     """``python -m minae.exercises train MODEL``: returns the exit code."""
@@ -168,14 +196,15 @@ def train(model: str, work: Path, *, quick: bool = True, epochs: int | None = No
     limit = limit or (2000 if quick else 10000)
     data = load_dataset("synthetic-digits", "train", limit=limit, seed=seed, log=say)
     test = load_dataset("synthetic-digits", "test", limit=500, seed=seed, log=None)
-    net = build(model, mods, seed)
-    batch = 32 if quick else 128  # quick: more, smaller steps in the same time
-    say(f"training on {len(data)} {data.name} images, {epochs} epoch(s) of batches of {batch}")
-    fit(net, data.images, mods, epochs=epochs, batch_size=batch, seed=seed, say=say)
-    if model == "conv_autoencoder":
-        logits = net.forward(test.images)
-        say(f"test BCE per pixel: {metrics.bce_per_pixel(logits, test.images, logits=True):.4f} "
-            f"(floor for these grey images: {metrics.bce_floor_per_pixel(test.images):.4f}; "
-            f"{len(test)} test images)")
-    figures(model, net, test.images, test.labels, out or str(work / "figures" / model), seed, say)
+    try:
+        _run(model, mods, data, test, quick, epochs, seed, out or str(work / "figures" / model),
+             say)
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        say(f"training stopped: {_where(exc, mods)}; fix it (the check's cases did not reach "
+            "it), then train again")
+        return 1
+    except OSError as exc:
+        say(f"cannot write the figures ({exc.strerror or exc}: {exc.filename}); pass --out DIR "
+            "with a folder you can write to")
+        return 1
     return 0
