@@ -87,7 +87,8 @@ def _buffers(engine, C: int, F: int, KK: int, Hp: int, Wp: int, N: int, dtype):
     return chunks, xp, cols
 
 
-def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarray:
+def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation,
+            write=None) -> np.ndarray | None:
     """``y = conv2d(x, w)`` with stride 1: one product per chunk (see the module docstring).
 
     ::
@@ -102,9 +103,12 @@ def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarr
     padding : (pt, pb, pl, pr)
     dilation : (dh, dw)
 
+    write : optional ``write(a, b, y_chunk)`` instead of a new ``y`` (see
+        ``minae.engine.flat.forward``)
+
     Returns
     -------
-    y : (N, F, OH, OW), a new array
+    y : (N, F, OH, OW), a new array (None with ``write``)
     """
     (N, F, OH, OW), Hp, Wp, taps = _geometry(x.shape, w.shape, padding, dilation)
     C = x.shape[1]
@@ -112,7 +116,7 @@ def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarr
     w_mat = w.reshape(F, C * len(taps)).astype(dtype, copy=False)  # rows (c, p, q)
     chunks, xp, cols = _buffers(engine, C, F, len(taps), Hp, Wp, N, dtype)
     y_wide = engine.scratch.get("rows", (F, cols.shape[1]), dtype)
-    y = np.empty((N, F, OH, OW), dtype=dtype)
+    y = None if write else np.empty((N, F, OH, OW), dtype=dtype)
     for a, b in chunks:
         m = b - a
         P, L = m * Hp * Wp, (m - 1) * Hp * Wp + (OH - 1) * Wp + OW
@@ -120,7 +124,11 @@ def forward(engine, x: np.ndarray, w: np.ndarray, padding, dilation) -> np.ndarr
         _columns(cols[:, :P], xp[:, :m].reshape(C, P), taps, L)
         cols[:, L:P] = 0  # the junk tail, kept finite
         np.matmul(w_mat, cols[:, :P], out=y_wide[:, :P])
-        y[a:b] = y_wide[:, :P].reshape(F, m, Hp, Wp)[:, :, :OH, :OW].transpose(1, 0, 2, 3)
+        view = y_wide[:, :P].reshape(F, m, Hp, Wp)[:, :, :OH, :OW].transpose(1, 0, 2, 3)
+        if write:
+            write(a, b, view)
+        else:
+            y[a:b] = view
     return y
 
 

@@ -45,6 +45,9 @@ class FastEngine:
     batchflat_max_channels : int
         Stride-1 weight gradients with at most this many input channels take the batch-flat
         road (``minae.engine.batchflat``); 0 turns that off.
+    batchflat_max_pixels : int
+        Stride-1 passes that would take the flat road, on outputs of at most this many pixels
+        per image, take the batch-flat road instead; 0 turns that off.
 
     Shapes (every pass): ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``y, dy: (N, F, OH, OW)``;
     arguments normalised (``stride = (sh, sw)``, ``padding = (pt, pb, pl, pr)``,
@@ -53,14 +56,16 @@ class FastEngine:
 
     def __init__(self, chunk_bytes: int = 2 ** 22, flat_rows_waste: float = 0.2,
                  flip_ratio: float = 4, flat_max_channels: int = 16,
-                 polyphase_max_channels: int = 16, batchflat_max_channels: int = 1) -> None:
+                 polyphase_max_channels: int = 16, batchflat_max_channels: int = 1,
+                 batchflat_max_pixels: int = 49) -> None:
         if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)) \
                 or chunk_bytes < 1:
             raise ValueError(f"FastEngine chunk_bytes must be a positive integer; got "
                              f"{chunk_bytes!r}")
         for name, value in (("flat_max_channels", flat_max_channels),
                             ("polyphase_max_channels", polyphase_max_channels),
-                            ("batchflat_max_channels", batchflat_max_channels)):
+                            ("batchflat_max_channels", batchflat_max_channels),
+                            ("batchflat_max_pixels", batchflat_max_pixels)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"FastEngine {name} must be an integer; got {value!r}")
         self.chunk_bytes = int(chunk_bytes)
@@ -69,6 +74,7 @@ class FastEngine:
         self.flat_max_channels = int(flat_max_channels)
         self.polyphase_max_channels = int(polyphase_max_channels)
         self.batchflat_max_channels = int(batchflat_max_channels)
+        self.batchflat_max_pixels = int(batchflat_max_pixels)
         self.scratch = Scratch()
 
     # -- what the roads ask of the engine ------------------------------------------------
@@ -129,4 +135,5 @@ class FastEngine:
                 f"flat_rows_waste={self.flat_rows_waste}, flip_ratio={self.flip_ratio}, "
                 f"flat_max_channels={self.flat_max_channels}, "
                 f"polyphase_max_channels={self.polyphase_max_channels}, "
-                f"batchflat_max_channels={self.batchflat_max_channels})")
+                f"batchflat_max_channels={self.batchflat_max_channels}, "
+                f"batchflat_max_pixels={self.batchflat_max_pixels})")
