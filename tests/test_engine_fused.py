@@ -61,6 +61,17 @@ def test_the_lesson_autoencoder_fused_equals_the_plain_path(pooling, chunk_bytes
     _check_same(plain, fused, x, rng.standard_normal((5, 1, 28, 28)))
 
 
+def test_fused_on_the_batch_flat_road_equals_the_plain_path():
+    """With batch-flat switched on for the small layers, the fused writes still agree."""
+    def build():
+        return conv_autoencoder(rng=np.random.default_rng(12), dtype=np.float64)
+
+    plain, fast = _pair(build, FastEngine(batchflat_max_pixels=64))
+    rng = np.random.default_rng(13)
+    x = rng.random((3, 1, 28, 28))
+    _check_same(plain, Fused(fast, input_grad=True), x, rng.standard_normal(x.shape))
+
+
 def test_ties_and_dead_windows_follow_the_layers():
     """Inputs that make many equal maxima and windows where every value is <= 0."""
     def build():

@@ -145,12 +145,17 @@ def _functions_run(call) -> set[str]:
 @pytest.mark.parametrize("C, F, size, road, ran", [
     (16, 1, 8, "flipped", "chunked.input_grad"),   # rule 1: C >= 4 F
     (8, 8, 8, "flat", "flat.forward"),             # rule 2: C <= 16
-    (8, 8, 7, "batchflat", "batchflat.forward"),   # rule 2 on <= 49 output pixels
+    (8, 8, 7, "flat", "flat.forward"),             # rule 2: batch-flat off by default
     (32, 32, 8, "chunked", "chunked.forward"),     # rule 3
 ])
 def test_the_rule_picks_the_road_it_says(C, F, size, road, ran):
     """road_for names the road, and a forward pass runs that road's function only."""
     engine = FastEngine()
+    if road == "flat" and size == 7:  # batch-flat when switched on
+        check = FastEngine(batchflat_max_pixels=49)
+        x, w = np.ones((2, C, size, size)), np.ones((F, C, 3, 3))
+        seen = _functions_run(lambda: check.conv2d(x, w, (1, 1), (1, 1, 1, 1), (1, 1)))
+        assert "batchflat.forward" in seen and "flat.forward" not in seen
     assert choose.road_for(engine, C, F, flippable=True, pixels=size * size) == road
     x, w = np.ones((2, C, size, size)), np.ones((F, C, 3, 3))
     seen = _functions_run(lambda: engine.conv2d(x, w, (1, 1), (1, 1, 1, 1), (1, 1)))
@@ -164,8 +169,9 @@ def test_the_rule_follows_the_engine_settings():
     assert choose.road_for(FastEngine(flat_max_channels=4), 8, 8, True) == "chunked"
     assert choose.road_for(FastEngine(flip_ratio=1), 8, 8, True) == "flipped"
     assert choose.road_for(FastEngine(flip_ratio=1), 8, 8, False) == "flat"
-    assert choose.road_for(FastEngine(), 8, 8, True, pixels=49) == "batchflat"
-    assert choose.road_for(FastEngine(batchflat_max_pixels=0), 8, 8, True, pixels=16) == "flat"
+    assert choose.road_for(FastEngine(batchflat_max_pixels=49), 8, 8, True, pixels=49) == \
+        "batchflat"
+    assert choose.road_for(FastEngine(), 8, 8, True, pixels=16) == "flat"
 
 
 def test_float32_stays_float32_on_every_road():

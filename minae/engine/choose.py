@@ -23,9 +23,11 @@ rule with the two swapped):
 1. ``C >= engine.flip_ratio * F`` (far fewer outputs): flipped, unrolling the ``F`` side;
 2. else ``C <= engine.flat_max_channels``: flat (long runs even when ``C`` is small); on
    images of at most ``engine.batchflat_max_pixels`` output pixels, batch-flat (the chunk's
-   images side by side, one product per chunk instead of one per image: the lesson's 8 -> 8
-   layers at 4x4 and 7x7, forward 0.62 -> 0.44 and 1.17 -> 0.95 ms, input gradient 0.62 ->
-   0.51 and 1.00 -> 0.93 ms; at 8x8 it lost, 1.34 -> 1.40);
+   images side by side, one product per chunk instead of one per image). Off by default:
+   on one BLAS thread it won on the lesson's 8 -> 8 layer at 7x7 (all three passes, batch
+   128: 2.9 -> 2.4 ms best, 6.2 -> 2.5 median) and tied at 4x4, but with BLAS on two threads
+   on a busy machine its one bigger product per chunk went to both threads and its median
+   grew to 20 ms against the flat road's 7.7 (4x4: 12.4 against 1.3);
 3. else chunked (one big matrix product per chunk: best when ``C`` is large).
 
 The weight gradient on flat images copies nothing, and is used when ``C`` or ``F`` is at most

@@ -47,7 +47,8 @@ class FastEngine:
         road (``minae.engine.batchflat``); 0 turns that off.
     batchflat_max_pixels : int
         Stride-1 passes that would take the flat road, on outputs of at most this many pixels
-        per image, take the batch-flat road instead; 0 turns that off.
+        per image, take the batch-flat road instead; 0 (the default) turns that off (see
+        ``minae.engine.choose``: a win on one BLAS thread, a loss on two).
 
     Shapes (every pass): ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``y, dy: (N, F, OH, OW)``;
     arguments normalised (``stride = (sh, sw)``, ``padding = (pt, pb, pl, pr)``,
@@ -57,7 +58,7 @@ class FastEngine:
     def __init__(self, chunk_bytes: int = 2 ** 22, flat_rows_waste: float = 0.2,
                  flip_ratio: float = 4, flat_max_channels: int = 16,
                  polyphase_max_channels: int = 16, batchflat_max_channels: int = 1,
-                 batchflat_max_pixels: int = 49) -> None:
+                 batchflat_max_pixels: int = 0) -> None:
         if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)) \
                 or chunk_bytes < 1:
             raise ValueError(f"FastEngine chunk_bytes must be a positive integer; got "
