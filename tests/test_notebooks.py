@@ -58,6 +58,35 @@ def test_kernel_is_this_python_and_minae_keeps_its_backend(tmp_path, monkeypatch
     assert after == before, f"importing minae.plotting changed the backend to {after!r}"
 
 
+def test_fit_redraws_its_progress_in_place_in_a_kernel(tmp_path):
+    """In a kernel, fit's progress line is one display updated during the epoch (several
+    update_display_data messages), and the cell keeps one line per epoch."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import numpy as np, minae\n"
+        "model = minae.dense_autoencoder(8, rng=np.random.default_rng(0))\n"
+        "x = np.random.default_rng(0).random((6000, 1, 28, 28)).astype(np.float32)\n"
+        "history = minae.fit(model, x, optimizer=minae.Adam(1e-3), epochs=2, batch_size=16,"
+        " seed=0)")])
+    kinds = []
+
+    class Recording(NotebookClient):
+        def process_message(self, msg, cell, cell_index):
+            kinds.append(msg["msg_type"])
+            return super().process_message(msg, cell, cell_index)
+
+    Recording(nb, timeout=600, kernel_name=build.KERNEL,
+              resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"], outputs
+    lines = outputs[0]["data"]["text/plain"].splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"], lines
+    # each epoch redraws at its first and last batch (and up to ten times a second between)
+    # and then writes its line: at least 3 updates per epoch; printing lines gives none
+    assert kinds.count("update_display_data") >= 2 * 3, kinds
+
+
 def image_outputs(cell) -> int:
     """How many pictures a code cell shows (display_data and execute_result with image/png)."""
     return sum(1 for out in cell.get("outputs", [])

@@ -56,7 +56,10 @@ def problems(source: Path) -> list[str]:
     target = source.with_suffix(".ipynb")
     if not target.exists():
         return [f"{target.name} is missing"]
-    nb = nbformat.read(target, as_version=4)
+    try:
+        nb = nbformat.read(target, as_version=4)
+    except (ValueError, TypeError, KeyError, AttributeError) as err:  # not JSON, not a notebook
+        return [f"{target.name} cannot be read as a notebook ({type(err).__name__}: {err})"]
     found = []
     try:
         nbformat.validate(nb)
