@@ -180,3 +180,17 @@ def test_what_it_refuses():
         Fused(model.use_engine(FastEngine())).forward(np.zeros((2, 1, 14, 14)))
     with pytest.raises(ValueError, match="NaN|inf|finite"):
         Fused(model).forward(np.full((2, 1, 28, 28), np.nan))
+
+
+def test_scratch_is_bounded_whatever_the_batch_size():
+    """A training step's scratch stops growing once chunks are full: the same at 512 and 1024
+    images, and below 4 x chunk_bytes (12 MiB measured at the default 4 MiB)."""
+    sizes = []
+    for n in (512, 1024):
+        engine = FastEngine()
+        fused = Fused(conv_autoencoder(rng=np.random.default_rng(0)).use_engine(engine))
+        x = np.random.default_rng(1).random((n, 1, 28, 28), dtype=np.float32)
+        fused.forward(x)
+        fused.backward(np.ones_like(x))
+        sizes.append(engine.scratch_bytes())
+    assert sizes[0] == sizes[1] <= 4 * FastEngine().chunk_bytes
