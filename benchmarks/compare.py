@@ -74,13 +74,15 @@ def quality_command(root: str, name: str, args) -> list[str]:
     return cmd + (["--limit", str(args.limit)] if args.limit else []) + list(args.quality_args)
 
 
-def minae_contender(root: str, name: str, args):
-    """A contender: quality.py of the checkout at ``root``, its minae first on the path."""
+def minae_contender(root: str, name: str, args, figures: list):
+    """A contender: quality.py of the checkout at ``root``, its minae first on the path.
+    Each run's figures (test loss, PSNR, seconds) are appended to ``figures``."""
     env = dict(os.environ, PYTHONPATH=root)
     experiment, figure = MODELS[name]
 
     def run(meter: machine.CpuMeter) -> float:
         out = run_child(quality_command(root, name, args), root, meter, env)
+        figures.append(out["results"][experiment])
         return float(out["results"][experiment][figure])
     return run
 
@@ -175,17 +177,23 @@ def compare(names: list[str], rev: str | None, with_torch: bool, args, log=print
     path = tree.__enter__() if tree else None
     try:
         for name in names:
-            contenders = {"here": minae_contender(ROOT, name, args)}
+            figures: dict[str, list] = {"here": [], rev: []}
+            contenders = {"here": minae_contender(ROOT, name, args, figures["here"])}
             if path:
-                contenders[rev] = minae_contender(path, name, args)
+                contenders[rev] = minae_contender(path, name, args, figures[rev])
             if version:
                 contenders["torch"] = torch_contender(name, args)
             log(f"{name}: {', '.join(contenders)}, {args.epochs} epochs each, alternated")
             r = machine.alternated_rounds(contenders, args.rounds, args.max_rounds, log)
             out["models"][name] = {"rounds": r.as_dict(), "note": r.note(),
                                    "ratios": {f"{other} / here": r.ratio(other, "here")
-                                              for other in contenders if other != "here"}}
+                                              for other in contenders if other != "here"},
+                                   "figures": {k: v for k, v in figures.items() if v}}
             log(f"  {r.note()}")
+            for who, runs in figures.items():
+                if runs and "test BCE per pixel" in runs[-1]:
+                    log(f"  {who}: test BCE per pixel after {args.epochs} epochs "
+                        + ", ".join(f"{f['test BCE per pixel']:.5f}" for f in runs))
     finally:
         if tree:
             tree.__exit__(None, None, None)
