@@ -182,12 +182,13 @@ class Rounds:
 
     def note(self) -> str:
         kept = len(next(iter(self.times.values()), []))
-        text = f"{kept} rounds kept, {self.discarded} discarded (others > {LOADED:.0%} CPU)"
-        if self.capped:
-            loaded = sum(max(load.values()) > LOADED for load in self.loads)
-            text += (f"; the cap ({len(self.loads)} rounds) was reached with {loaded} loaded, "
-                     "so the least loaded were kept: a busy machine, figures uncertain")
-        return text
+        loaded = sum(max(load.values()) > LOADED for load in self.loads)
+        if not self.capped:
+            return (f"{kept} clean rounds kept, {self.discarded} loaded rounds discarded "
+                    f"(others > {LOADED:.0%} CPU)")
+        return (f"{kept} rounds kept of {len(self.loads)} tried, {loaded} of those tried loaded "
+                f"(others > {LOADED:.0%} CPU): the cap was reached, so the least loaded were "
+                "kept: a busy machine, figures uncertain")
 
     def as_dict(self) -> dict:
         return {"times": self.times, "loads": self.loads, "discarded": self.discarded,
