@@ -311,8 +311,8 @@ def _compare(p: argparse.ArgumentParser, args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    names = [e.name for e in EXPERIMENTS]
+def _parser(names: list[str]) -> argparse.ArgumentParser:
+    """The command line (``--help`` shows the module docstring)."""
     p = argparse.ArgumentParser(prog="python benchmarks/quality.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", default="fashion-mnist",
@@ -345,6 +345,12 @@ def main(argv=None) -> int:
     p.add_argument("--compare-torch", action="store_true",
                    help="time the epochs here against PyTorch's twin (benchmarks/compare.py)")
     compare.add_arguments(p)
+    return p
+
+
+def main(argv=None) -> int:
+    names = [e.name for e in EXPERIMENTS]
+    p = _parser(names)
     args = p.parse_args(argv)
     if args.compare or args.compare_torch:
         return _compare(p, args)
