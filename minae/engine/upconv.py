@@ -69,29 +69,34 @@ def phases(z_shape: tuple, w_shape: tuple, scale, padding) -> Phases:
                   (OH, OW), (IH, IW), z_pads)
 
 
+def phase_map(g: Phases, padding) -> np.ndarray:
+    """``T: (sh*sw*KZH*KZW, KH*KW)``, 1 where tap ``(p, q)`` lands in phase ``(a, b)`` at
+    ``(d, e)``: so ``Wz = w @ T.T`` (taps summed per phase) and ``dw = dWz @ T`` (its
+    adjoint), each one product instead of a loop over phases and taps."""
+    (sh, sw), (KH, KW), (pt, _, pl, _), (KZH, KZW) = g.scale, g.kernel, padding, g.size
+    a, b, p, q = np.meshgrid(np.arange(sh), np.arange(sw), np.arange(KH), np.arange(KW),
+                             indexing="ij")
+    T = np.zeros((sh, sw, KZH, KZW, KH, KW))
+    T[a, b, g.offset(0, a, p, pt), g.offset(1, b, q, pl), p, q] = 1.0  # offset works on arrays
+    return T.reshape(sh * sw * KZH * KZW, KH * KW)
+
+
 def phase_kernel(w: np.ndarray, g: Phases, padding) -> np.ndarray:
     """``Wz: (sh*sw*F, C, KZH, KZW)``, the taps of ``w`` summed per phase (see above)."""
-    (F, C, KH, KW), (sh, sw), (pt, _, pl, _) = w.shape, g.scale, padding
-    Wz = np.zeros((sh, sw, F, C) + g.size, dtype=w.dtype)
-    for a in range(sh):
-        for b in range(sw):
-            for p in range(KH):
-                for q in range(KW):
-                    Wz[a, b, :, :, g.offset(0, a, p, pt), g.offset(1, b, q, pl)] += w[:, :, p, q]
-    return Wz.reshape(sh * sw * F, C, *g.size)
+    (F, C, KH, KW), (sh, sw) = w.shape, g.scale
+    T = phase_map(g, padding).astype(w.dtype)
+    Wz = (w.reshape(F * C, KH * KW) @ T.T).reshape(F, C, sh, sw, *g.size)
+    return np.ascontiguousarray(Wz.transpose(2, 3, 0, 1, 4, 5)).reshape(sh * sw * F, C,
+                                                                         *g.size)
 
 
 def kernel_grad(dWz: np.ndarray, g: Phases, padding, F: int) -> np.ndarray:
     """``dw: (F, C, KH, KW)`` from ``dWz``: the adjoint of ``phase_kernel``."""
-    (sh, sw), (KH, KW), (pt, _, pl, _) = g.scale, g.kernel, padding
-    dWz = dWz.reshape(sh, sw, F, -1, *g.size)
-    dw = np.zeros((F, dWz.shape[3], KH, KW), dtype=dWz.dtype)
-    for a in range(sh):
-        for b in range(sw):
-            for p in range(KH):
-                for q in range(KW):
-                    dw[:, :, p, q] += dWz[a, b, :, :, g.offset(0, a, p, pt), g.offset(1, b, q, pl)]
-    return dw
+    (sh, sw), (KH, KW) = g.scale, g.kernel
+    C = dWz.shape[1]
+    T = phase_map(g, padding).astype(dWz.dtype)
+    by_phase = dWz.reshape(sh, sw, F, C, *g.size).transpose(2, 3, 0, 1, 4, 5)
+    return (by_phase.reshape(F * C, -1) @ T).reshape(F, C, KH, KW)
 
 
 def interleave(Y: np.ndarray, g: Phases, out: np.ndarray) -> np.ndarray:
