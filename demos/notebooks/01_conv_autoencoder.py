@@ -123,8 +123,8 @@ model.summary()
 # (`minae.conv_autoencoder()` builds exactly this model in one call.)
 #
 # Each `Conv2D` computes its output with **im2col** (every 3x3 patch becomes a row of a
-# matrix, and the convolution one matrix product): that is the path you read in
-# `minae/layers/conv.py`. The same arithmetic has faster roads (fewer copies, bigger
+# matrix, and the convolution one matrix product): the path `minae/layers/conv.py` calls,
+# in `minae/kernels/conv.py`. The same arithmetic has faster roads (fewer copies, bigger
 # products), kept apart in `minae.engine`. One line switches every convolution, pooling and
 # upsampling layer of the model onto them; remove it and the model runs the taught path, with
 # the same results to float32 rounding.
@@ -179,7 +179,7 @@ plotting.image_rows([("test images", test.images[:10]),
 # ## The codes
 #
 # Each image's code is 8 channels of 4x4. Drawn as heat maps, a channel lights up where its
-# feature is found; neighbouring digits of the same class light up similar places.
+# feature is found; compare the rows: images of the same digit tend to light up alike.
 
 # %%
 codes = model.encode(test.images)
@@ -188,8 +188,9 @@ print("codes", codes.shape, f"(128 numbers for 784 pixels); mean {codes.mean():.
 
 # %%
 # figure
-plotting.code_heatmaps(test.images[:6], codes[:6],
-                       title="Each image's 4x4x8 code: 8 channels of 4x4 (white = strongest)")
+pairs = np.concatenate([np.flatnonzero(test.labels == d)[:2] for d in (0, 1, 7)])  # 2 each
+plotting.code_heatmaps(test.images[pairs], codes[pairs],
+                       title="The 4x4x8 codes of two 0s, two 1s and two 7s (white = strongest)")
 
 # %% [markdown]
 # ## L2: is the latent space generative?
