@@ -11,7 +11,9 @@
 
 For each layer, a round asks every contender in turn for the forward pass and both gradients,
 repeated until a round lasts about 0.2 s (so that 10 ms CPU ticks can tell a loaded round);
-rounds during which other processes used more than 5% of the CPU are discarded
+rounds during which other processes used more than 5% of the CPU are discarded (the
+children's own CPU, BLAS threads still spinning after a product included, is read from
+``/proc`` for all of them, so one contender's spin is not counted as another's load)
 (``benchmarks/machine.py``), up to a cap; the ratios are medians over the kept rounds of the
 ratio within each round.
 """
@@ -55,9 +57,7 @@ class Child:
 
 def _contender(child: Child, request: dict):
     def run(meter: machine.CpuMeter) -> float:
-        answer = child.ask(request)
-        meter.child(answer["cpu"])
-        return answer["seconds"]
+        return child.ask(request)["seconds"]  # its CPU: the meter reads every child's pid
     return run
 
 
@@ -85,7 +85,8 @@ def compare_layers(requests: dict[str, dict], rev: str | None, with_torch: bool,
             once = children["fast"].ask({**req, "reps": 1})["seconds"]
             reps = max(2, math.ceil(ROUND_SECONDS / max(once, 1e-6)))
             contenders = {n: _contender(c, {**req, "reps": reps}) for n, c in children.items()}
-            r = machine.alternated_rounds(contenders, rounds, max_rounds)
+            pids = tuple(c.proc.pid for c in children.values())
+            r = machine.alternated_rounds(contenders, rounds, max_rounds, pids=pids)
             ms = {n: 1e3 * r.median(n) for n in children}
             ratios = {f"fast / {n}": r.ratio("fast", n) for n in children if n != "fast"}
             out[layer] = {"ms": ms, "ratios": ratios, "note": r.note(), "reps": reps,

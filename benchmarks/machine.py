@@ -135,30 +135,49 @@ def cpu_seconds() -> tuple[float, float]:
         return 0.0, 0.0
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds process ``pid`` has used (all its threads), from ``/proc/PID/stat``; 0 if
+    it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
 class CpuMeter:
     """``with CpuMeter() as m: ...``; then ``m.others`` = the share of the machine's CPU that
     *other* processes used during the block (0.0 to 1.0), ``m.wall`` its seconds.
 
-    A child process this one ran counts as ours when its CPU seconds are given to ``child()``
-    (the torch child reports its own).
+    Child processes count as ours: an ended one when its CPU seconds are given to ``child()``
+    (``benchmarks/compare.py`` reads them from ``getrusage``), a running one when its pid is
+    in ``pids`` (read from ``/proc``, all its threads: BLAS threads that keep spinning after a
+    product are ours too, even when they spin into another contender's round).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pids: tuple[int, ...] = ()) -> None:
         self.wall = self.others = 0.0
         self._child = 0.0
+        self.pids = tuple(pids)
 
     def child(self, cpu: float) -> None:
         self._child += cpu
 
+    def _children(self) -> float:
+        return sum(process_cpu_seconds(pid) for pid in self.pids)
+
     def __enter__(self) -> CpuMeter:
         self._all, self._mine = cpu_seconds()
+        self._kids = self._children()
         self._t = time.perf_counter()
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall = time.perf_counter() - self._t
         everyone, mine = cpu_seconds()
-        other = (everyone - self._all) - (mine - self._mine) - self._child
+        kids = self._children() - self._kids
+        other = (everyone - self._all) - (mine - self._mine) - self._child - kids
         self.others = min(1.0, max(0.0, other) / max(1e-9, self.wall * (os.cpu_count() or 1)))
 
 
@@ -196,11 +215,13 @@ class Rounds:
 
 
 def alternated_rounds(contenders: dict[str, Callable[[CpuMeter], float | None]], rounds: int,
-                      max_rounds: int, log: Callable[[str], object] | None = None) -> Rounds:
+                      max_rounds: int, log: Callable[[str], object] | None = None,
+                      pids: tuple[int, ...] = ()) -> Rounds:
     """Run every contender once per round, in turn; keep the rounds in which none was loaded.
 
     ``contenders[name](meter)`` runs once inside ``meter`` and returns its seconds (``None``:
-    the wall time of the block). At most ``max_rounds`` rounds are run; if fewer than
+    the wall time of the block); ``pids`` are running child processes of ours (see
+    ``CpuMeter``). At most ``max_rounds`` rounds are run; if fewer than
     ``rounds`` were clean by then, the ``rounds`` least loaded are kept (``capped``).
     """
     tried: list[tuple[float, dict[str, float]]] = []
@@ -209,7 +230,7 @@ def alternated_rounds(contenders: dict[str, Callable[[CpuMeter], float | None]],
     for r in range(max_rounds):
         times, load = {}, {}
         for name, run in contenders.items():
-            with CpuMeter() as meter:
+            with CpuMeter(pids) as meter:
                 seconds = run(meter)
             times[name] = meter.wall if seconds is None else seconds
             load[name] = round(meter.others, 3)
