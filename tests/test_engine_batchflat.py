@@ -11,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from minae.engine import FastEngine, batchflat
+from minae.gradcheck import relative_error
 from minae.kernels import reference as ref
 from minae.kernels.flip import flip_kernel, flip_padding
 from minae.kernels.geometry import effective_size
@@ -35,9 +36,6 @@ def _fits(c) -> bool:
             and effective_size(c["KW"], c["dilation"][1]) <= c["W"] + pl + pr)
 
 
-def _rel(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a)) + np.max(np.abs(b))))
-
 
 @settings(max_examples=150, deadline=None)
 @given(cases)
@@ -50,13 +48,13 @@ def test_forward_input_grad_and_weight_grad_match_the_loops(c):
     engine = FastEngine(chunk_bytes=c["chunk_bytes"])
     y = ref.conv2d_reference(x, w, 1, pads, dil)
     dy = rng.standard_normal(y.shape)
-    assert _rel(batchflat.forward(engine, x, w, pads, dil), y) < TOL
+    assert relative_error(batchflat.forward(engine, x, w, pads, dil), y) < TOL
     dw = ref.conv2d_weight_grad_reference(x, dy, w.shape[2:], 1, pads, dil)
-    assert _rel(batchflat.weight_grad(engine, x, dy, w.shape[2:], pads, dil), dw) < TOL
+    assert relative_error(batchflat.weight_grad(engine, x, dy, w.shape[2:], pads, dil), dw) < TOL
     flipped = flip_padding(pads, w.shape[2:], dil)
     if flipped is not None:  # the input gradient: forward with the flipped kernel
         dx = ref.conv2d_input_grad_reference(dy, w, x.shape, 1, pads, dil)
-        assert _rel(batchflat.forward(engine, dy, flip_kernel(w), flipped, dil), dx) < TOL
+        assert relative_error(batchflat.forward(engine, dy, flip_kernel(w), flipped, dil), dx) < TOL
 
 
 def test_returned_arrays_are_fresh_and_scratch_is_bounded_by_the_chunk():
@@ -88,4 +86,4 @@ def test_float32_error_against_the_float64_loops():
     y32 = batchflat.forward(engine, x32, w32, (1, 1, 1, 1), (1, 1))
     dw32 = batchflat.weight_grad(engine, x32, dy32, (3, 3), (1, 1, 1, 1), (1, 1))
     assert y32.dtype == dw32.dtype == np.float32
-    assert _rel(y32, y) < F32_TOL and _rel(dw32, dw) < F32_TOL
+    assert relative_error(y32, y) < F32_TOL and relative_error(dw32, dw) < F32_TOL

@@ -14,6 +14,7 @@ from minae.autoencoders import conv_autoencoder, dense_autoencoder
 from minae.engine import FastEngine, epilogue
 from minae.engine.fused import ConvReLU, Fused, UpConv
 from minae.engine.parallel import SplitBatch
+from minae.gradcheck import relative_error
 from minae.kernels import reference as ref
 from minae.layers.activations import ReLU
 from minae.layers.conv import Conv2D
@@ -22,9 +23,6 @@ from minae.layers.sequential import Sequential
 
 TOL = 1e-10
 
-
-def _rel(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a)) + np.max(np.abs(b))))
 
 
 def _pair(build, engine):
@@ -35,14 +33,14 @@ def _pair(build, engine):
 
 def _check_same(plain, fused, x, dy):
     y0, y1 = plain.forward(x), fused.forward(x)
-    assert _rel(y1, y0) < TOL
+    assert relative_error(y1, y0) < TOL
     dx0, dx1 = plain.backward(dy), fused.backward(dy)
     if dx1 is not None:
-        assert _rel(dx1, dx0) < TOL
+        assert relative_error(dx1, dx0) < TOL
     g0, g1 = plain.grads, fused.grads
     assert g0.keys() == g1.keys()
     for name in g0:
-        assert _rel(g1[name], g0[name]) < TOL, name
+        assert relative_error(g1[name], g0[name]) < TOL, name
 
 
 @pytest.mark.parametrize("pooling", ["keras", "pytorch"])
@@ -104,12 +102,12 @@ def test_the_epilogue_against_the_pooling_loops():
         write(0, 2, v)
         r = np.maximum(v + b[:, None, None], 0)
         expected = ref.max_pool2d_reference(r, kernel, stride, pads)
-        assert _rel(write.pooled, expected) < TOL
+        assert relative_error(write.pooled, expected) < TOL
         dp = rng.standard_normal(expected.shape)
         du = epilogue.relu_max_pool_backward(dp, write.pooled, write.winner, v.shape, kernel,
                                              stride, pads)
         want = ref.max_pool2d_backward_reference(dp, r, kernel, stride, pads) * (r > 0)
-        assert _rel(du, want) < TOL
+        assert relative_error(du, want) < TOL
 
 
 def test_the_first_input_gradient_is_skipped_unless_asked_for():
@@ -133,11 +131,11 @@ def test_split_batch_over_fused_equals_the_plain_model(monkeypatch):
     rng = np.random.default_rng(7)
     x = rng.random((6, 1, 28, 28))
     dy = rng.standard_normal((6, 1, 28, 28))
-    assert _rel(split.forward(x), plain.forward(x)) < TOL
+    assert relative_error(split.forward(x), plain.forward(x)) < TOL
     assert split.backward(dy) is None  # the first convolution skips its input gradient
     plain.backward(dy)
     for name, g in plain.grads.items():
-        assert _rel(split.grads[name], g) < TOL, name
+        assert relative_error(split.grads[name], g) < TOL, name
 
 
 def test_outputs_are_fresh_and_the_model_is_unchanged(tmp_path):
@@ -166,7 +164,7 @@ def test_float32_fused_against_float64_layers():
     fused = Fused(build(np.float32).use_engine(FastEngine()))
     x = np.random.default_rng(11).random((4, 1, 28, 28))
     y = fused.forward(x)
-    assert y.dtype == np.float32 and _rel(y, plain.forward(x)) < 1e-5
+    assert y.dtype == np.float32 and relative_error(y, plain.forward(x)) < 1e-5
 
 
 def test_what_it_refuses():

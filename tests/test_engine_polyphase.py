@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from minae.engine import FastEngine, polyphase
+from minae.gradcheck import relative_error
 from minae.kernels import reference as ref
 
 TOL = 1e-10
@@ -24,9 +25,6 @@ cases = st.fixed_dictionaries({
 })
 
 
-def _rel(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a)) + np.max(np.abs(b))))
-
 
 @settings(max_examples=150, deadline=None)
 @given(cases)
@@ -39,11 +37,11 @@ def test_all_three_passes_match_the_loops(c):
     s, pads, e = c["stride"], c["padding"], FastEngine()
     y = ref.conv2d_reference(x, w, s, pads, 1)
     dy = rng.standard_normal(y.shape)
-    assert _rel(polyphase.forward(e, x, w, s, pads), y) < TOL
+    assert relative_error(polyphase.forward(e, x, w, s, pads), y) < TOL
     dx = ref.conv2d_input_grad_reference(dy, w, x.shape, s, pads, 1)
-    assert _rel(polyphase.input_grad(e, dy, w, x.shape, s, pads), dx) < TOL
+    assert relative_error(polyphase.input_grad(e, dy, w, x.shape, s, pads), dx) < TOL
     dw = ref.conv2d_weight_grad_reference(x, dy, w.shape[2:], s, pads, 1)
-    assert _rel(polyphase.weight_grad(e, x, dy, w.shape[2:], s, pads), dw) < TOL
+    assert relative_error(polyphase.weight_grad(e, x, dy, w.shape[2:], s, pads), dw) < TOL
 
 
 def test_float32_on_the_conv_vae_first_layer():
@@ -54,7 +52,7 @@ def test_float32_on_the_conv_vae_first_layer():
     y = ref.conv2d_reference(x, w, 2, pads, 1)
     got = polyphase.forward(FastEngine(), x.astype(np.float32), w.astype(np.float32), (2, 2),
                             pads)
-    assert got.dtype == np.float32 and _rel(got, y) < 1e-5
+    assert got.dtype == np.float32 and relative_error(got, y) < 1e-5
 
 
 def test_the_rule_sends_few_channel_strided_passes_here(monkeypatch):

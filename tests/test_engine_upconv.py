@@ -11,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from minae.engine import FastEngine, upconv
+from minae.gradcheck import relative_error
 from minae.kernels import reference as ref
 
 TOL = 1e-10
@@ -25,9 +26,6 @@ cases = st.fixed_dictionaries({
 })
 
 
-def _rel(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a)) + np.max(np.abs(b))))
-
 
 @settings(max_examples=150, deadline=None)
 @given(cases)
@@ -41,12 +39,12 @@ def test_output_and_both_gradients_match_upsample_then_convolve(c):
     y = ref.conv2d_reference(u, w, 1, c["padding"], 1)
     dy = rng.standard_normal(y.shape)
     e = FastEngine()
-    assert _rel(upconv.forward(e, z, w, (sh, sw), c["padding"]), y) < TOL
+    assert relative_error(upconv.forward(e, z, w, (sh, sw), c["padding"]), y) < TOL
     du = ref.conv2d_input_grad_reference(dy, w, u.shape, 1, c["padding"], 1)
     dz = ref.upsample_nearest_backward_reference(du, (sh, sw))
     dw = ref.conv2d_weight_grad_reference(u, dy, w.shape[2:], 1, c["padding"], 1)
     got_dz, got_dw = upconv.backward(e, z, w, dy, (sh, sw), c["padding"])
-    assert _rel(got_dz, dz) < TOL and _rel(got_dw, dw) < TOL
+    assert relative_error(got_dz, dz) < TOL and relative_error(got_dw, dw) < TOL
     assert upconv.backward(e, z, w, dy, (sh, sw), c["padding"], input_grad=False)[0] is None
 
 
@@ -57,4 +55,4 @@ def test_float32_on_the_lesson_last_layer():
     y = ref.conv2d_reference(ref.upsample_nearest_reference(z, (2, 2)), w, 1, (1, 1, 1, 1), 1)
     got = upconv.forward(FastEngine(), z.astype(np.float32), w.astype(np.float32), (2, 2),
                          (1, 1, 1, 1))
-    assert got.dtype == np.float32 and _rel(got, y) < 1e-5
+    assert got.dtype == np.float32 and relative_error(got, y) < 1e-5
