@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minae.exercises.harness import numerical
 from minae.exercises.spec import Case
 
 
@@ -17,3 +18,14 @@ def latent_cases(rng) -> list[Case]:
         cases.append(Case(label, d, {"2 (a factor two)": 2.0, "1/2 (a factor one half)": 0.5},
                           dtype))
     return cases
+
+
+def numerical_latent_grads(case: Case, scalar) -> dict:
+    """Central differences of ``scalar(z_mean, z_log_sigma) -> float`` at the case's arrays.
+
+    What both latent exercises are checked against: ``{"grad_z_mean": (g, "numerical"),
+    "grad_z_log_sigma": (g, "numerical")}``.
+    """
+    mu, s = case.data["z_mean"].copy(), case.data["z_log_sigma"].copy()
+    grads = numerical(lambda: scalar(mu, s), {"grad_z_mean": mu, "grad_z_log_sigma": s})
+    return {k: (g, "numerical") for k, g in grads.items()}
