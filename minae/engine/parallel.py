@@ -88,6 +88,46 @@ def auto_threads() -> int:
     return (os.cpu_count() or 1) if one_blas_thread() is not None else 1
 
 
+def check_splittable(model, parts, who: str, what: str) -> None:
+    """The checks of ``SplitBatch`` and ``SplitProcesses``: a model made of layers, trained
+    with a loss function, without Dropout; ``parts`` a positive integer (``what`` names it)."""
+    if not isinstance(model, Container):
+        raise TypeError(f"{who} needs a model made of layers (a Container such as "
+                        f"AutoEncoder or Sequential); got {type(model).__name__}")
+    if callable(getattr(model, "loss", None)):
+        raise TypeError(f"{who}: {type(model).__name__} computes its own loss; "
+                        "split-batch training is for models trained with a loss function")
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise ValueError(f"{who} {what} must be a positive integer; got {parts!r}")
+    if any(isinstance(leaf, Dropout) for leaf in leaves(model)):
+        raise ValueError(f"{who}: the model has Dropout, whose replicas would share "
+                         f"their random masks; train it without {who}")
+
+
+def replica(model: Container) -> Container:
+    """A copy of ``model`` with its own activations and gradients that shares its parameter
+    arrays; a first ``Conv2D`` skips its input gradient (training never uses it)."""
+    copied = copy.deepcopy(model)
+    for mine, theirs in zip(leaves(copied), leaves(model), strict=True):
+        mine.params = theirs.params  # the same dict: the same arrays, always
+    first = leaves(copied)[0]
+    if isinstance(first, Conv2D):
+        first.input_grad = False
+    return copied
+
+
+def part_sizes(n: int, parts: int) -> list[int]:
+    """Sizes of ``min(parts, n)`` consecutive parts of ``n`` rows, as equal as can be."""
+    return [len(p) for p in np.array_split(np.arange(n), max(1, min(parts, n)))]
+
+
+def split_rows(arrays, sizes: list[int]) -> list[tuple]:
+    """``[(a[rows of part k] for a in arrays) for each part k]``, parts of ``sizes`` rows."""
+    bounds = np.cumsum([0] + sizes)
+    return [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(bounds[:-1], bounds[1:],
+                                                                strict=True)]
+
+
 class SplitBatch:
     """``model`` trained on ``threads`` parts of each batch at once (see the module docstring).
 
@@ -108,27 +148,9 @@ class SplitBatch:
     """
 
     def __init__(self, model: Container, threads: int = 2) -> None:
-        if not isinstance(model, Container):
-            raise TypeError(f"SplitBatch needs a model made of layers (a Container such as "
-                            f"AutoEncoder or Sequential); got {type(model).__name__}")
-        if callable(getattr(model, "loss", None)):
-            raise TypeError(f"SplitBatch: {type(model).__name__} computes its own loss; "
-                            "split-batch training is for models trained with a loss function")
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"SplitBatch threads must be a positive integer; got {threads!r}")
-        if any(isinstance(leaf, Dropout) for leaf in leaves(model)):
-            raise ValueError("SplitBatch: the model has Dropout, whose replicas would share "
-                             "their random masks; train it without SplitBatch")
+        check_splittable(model, threads, "SplitBatch", "threads")
         self.model = model
-        self.replicas = []
-        for _ in range(threads):
-            replica = copy.deepcopy(model)
-            for mine, theirs in zip(leaves(replica), leaves(model), strict=True):
-                mine.params = theirs.params  # the same dict: the same arrays, always
-            first = leaves(replica)[0]
-            if isinstance(first, Conv2D):
-                first.input_grad = False
-            self.replicas.append(replica)
+        self.replicas = [replica(model) for _ in range(threads)]
         self.pool = ThreadPoolExecutor(max_workers=threads - 1) if threads > 1 else None
         self._one_blas_thread = one_blas_thread()
         if threads > 1 and self._one_blas_thread is None:
@@ -180,20 +202,14 @@ class SplitBatch:
             first = getattr(self.replicas[0], method)(*parts[0])
             return [first] + [f.result() for f in futures]
 
-    def _split(self, arrays, sizes: list[int]) -> list[tuple]:
-        bounds = np.cumsum([0] + sizes)
-        return [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(bounds[:-1], bounds[1:],
-                                                                    strict=True)]
-
     def forward(self, x: np.ndarray, *extra) -> np.ndarray:
         """``y = [replica_k.forward(x_k)]``, the parts as equal as ``len(x)`` allows.
 
         Shapes: ``x: (N, ...)`` (and each of ``extra``) -> the model's output ``(N, ...)``.
         """
         x = np.asarray(x)
-        k = max(1, min(len(self.replicas), len(x)))
-        self._sizes = [len(part) for part in np.array_split(np.arange(len(x)), k)]
-        return np.concatenate(self._run("forward", self._split((x, *extra), self._sizes)))
+        self._sizes = part_sizes(len(x), len(self.replicas))
+        return np.concatenate(self._run("forward", split_rows((x, *extra), self._sizes)))
 
     def backward(self, dy: np.ndarray) -> np.ndarray | None:
         """Each replica's backward on its part of ``dy``; ``grads`` becomes their sum.
@@ -204,7 +220,7 @@ class SplitBatch:
         if not self._sizes or sum(self._sizes) != len(dy):
             raise RuntimeError(f"SplitBatch.backward: dy has {len(dy)} rows; the last forward "
                                f"had {sum(self._sizes)} (call forward first, on the same batch)")
-        dxs = self._run("backward", self._split((dy,), self._sizes))
+        dxs = self._run("backward", split_rows((dy,), self._sizes))
         used = self.replicas[:len(self._sizes)]
         self._grads = {name: np.sum([r.grads[name] for r in used], axis=0)
                        for name in self.model.grads}

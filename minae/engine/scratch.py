@@ -44,6 +44,9 @@ class Scratch:
             out[...] = 0
         return out
 
+    def __reduce__(self):
+        return (Scratch, ())  # a pickled engine (sent to a worker process) starts empty
+
     def nbytes(self) -> int:
         """Bytes of scratch the calling thread holds."""
         return sum(b.nbytes for b in self._store().values())

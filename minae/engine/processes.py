@@ -1,0 +1,269 @@
+"""SplitProcesses: split each batch between this process and worker processes (no shared GIL).
+
+``SplitBatch`` (``minae.engine.parallel``) runs the parts of a batch in *threads*. That works
+while NumPy spends its time inside large operations, which release Python's lock (the GIL).
+The lesson's small convolutions are thousands of short NumPy calls per batch, and a thread
+must hold the GIL between them: on 2 cores, two threads each running the fused conv
+autoencoder on 64 images took 25.4 ms for the pair, against 15.2 ms for one alone (a 1.2x
+gain from a second core), while two *processes* doing the same took 16.7 and 16.9 ms each
+(2x). A process has its own interpreter and its own GIL. So this class keeps the same
+arithmetic as ``SplitBatch`` and moves the parts to processes::
+
+    forward(x):   x = [x_0; x_1]   ->  y = [model_0.forward(x_0);  worker_1: forward(x_1)]
+    backward(dy): dy = [dy_0; dy_1] -> model_0.backward(dy_0);       worker_1: backward(dy_1)
+                  grads = grads_0 + grads_1
+
+Part 0 runs here, on a replica of the model that shares its parameter arrays (as
+``SplitBatch``'s do); every other part runs in a worker process, which holds its own copy of
+the model. Before each forward pass the current parameters are sent to the workers (the
+optimizer updates them here), so every part computes with the same weights; after each
+backward pass the workers send their gradients back, and ``grads`` is the sum. Why the sum is
+the whole batch's gradient: see ``minae.engine.parallel``. Arrays travel through pipes
+(``multiprocessing.Pipe``, pickled): for the lesson's autoencoder that is about 0.6 MB a batch.
+
+The workers are started by ``multiprocessing``'s "spawn" method, the same on every system: a
+fresh Python imports minae and receives the model, pickled. So a script that uses this class
+must start its work under ``if __name__ == "__main__":`` (a spawned process imports the
+script's module; every minae demo does this), and a model with layers defined in a notebook
+cannot be sent (define them in a ``.py`` file, or use ``SplitBatch``). Starting a worker takes
+about a second, once; it happens at the first forward pass. The workers ignore Ctrl-C (the
+training loop here handles it) and stop when ``close()`` is called, when this object is
+garbage-collected, or when this process exits. If a worker fails, its traceback is raised
+here; if it dies, the error says so: a call never waits on a dead worker.
+
+BLAS runs one thread in each process while they work (``one_blas_thread``), or the processes
+and BLAS's own threads fight over the cores. Use it like ``SplitBatch``: for training models
+that take a loss function, ``fit(SplitProcesses(Fused(model)), x, ...)``; evaluate and save
+``model`` itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import signal
+import traceback
+from contextlib import nullcontext
+
+import numpy as np
+
+from minae.engine.parallel import (
+    check_splittable,
+    one_blas_thread,
+    part_sizes,
+    replica,
+    split_rows,
+)
+
+POLL_SECONDS = 0.5  # how often a wait checks that its worker is still alive
+
+
+def serve(conn, model_bytes: bytes) -> None:
+    """A worker's life: receive the model, then answer ``forward`` / ``backward`` until told
+    to stop (or until the pipe closes: the parent is gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    model = pickle.loads(model_bytes)
+    limit = one_blas_thread()
+    with limit() if limit else nullcontext():
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            if message[0] == "stop":
+                return
+            try:
+                conn.send(("ok", answer(model, message)))
+            except Exception:  # sent back and raised in the parent, with this traceback
+                conn.send(("error", traceback.format_exc()))
+
+
+def answer(model, message: tuple):
+    """``("forward", params, training, args)`` -> the output; ``("backward", dy)`` ->
+    ``(dx, grads)``."""
+    if message[0] == "forward":
+        _, params, training, args = message
+        mine = model.params
+        for name, value in params.items():
+            mine[name][...] = value  # the parent's current weights, in this copy's arrays
+        if training != model.training:
+            model.train() if training else model.eval()
+        return model.forward(*args)
+    if message[0] == "backward":
+        return model.backward(message[1]), model.grads
+    raise ValueError(f"unknown message {message[0]!r}")
+
+
+class SplitProcesses:
+    """``model`` trained on ``processes`` parts of each batch at once: part 0 in this
+    process, the others in worker processes (see the module docstring).
+
+    Parameters
+    ----------
+    model : Container
+        An ``AutoEncoder``, ``Sequential``, ``Fused(model)`` or other container with
+        ``forward`` / ``backward`` and a loss function (not one that computes its own loss).
+    processes : int
+        How many parts: this process and ``processes - 1`` workers (one per core is best).
+
+    Attributes
+    ----------
+    model : the model itself (untouched but for its parameters, which training updates):
+        evaluate, save and plot this one.
+    params : ``model.params``.
+    grads : the sum of the parts' gradients after ``backward``.
+    """
+
+    def __init__(self, model, processes: int = 2) -> None:
+        check_splittable(model, processes, "SplitProcesses", "processes")
+        self.model = model
+        self.local = replica(model)
+        self.processes = processes
+        self._workers: list[tuple] = []  # (process, connection), started at the first forward
+        self._waiting: list[bool] = []  # a reply is owed by that worker
+        self._limit = one_blas_thread()
+        self._sizes: list[int] = []
+        self._grads: dict[str, np.ndarray] = {}
+
+    # -- what fit and the optimizers read ------------------------------------------------
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return self.model.params
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return self._grads
+
+    @property
+    def training(self) -> bool:
+        return self.model.training
+
+    def train(self) -> SplitProcesses:
+        self.model.train()
+        self.local.train()
+        return self
+
+    def eval(self) -> SplitProcesses:
+        self.model.eval()
+        self.local.eval()
+        return self
+
+    # -- the workers -----------------------------------------------------------------------
+    def _start(self) -> None:
+        """Start ``processes - 1`` workers, each with a pickled copy of the model."""
+        try:
+            model_bytes = pickle.dumps(replica(self.model))
+        except Exception as e:
+            raise TypeError(f"SplitProcesses: the model cannot be sent to a worker process "
+                            f"({type(e).__name__}: {e}); layers defined in a notebook or "
+                            "inside a function cannot be pickled: define them in a .py file, "
+                            "or train with SplitBatch") from e
+        context = multiprocessing.get_context("spawn")
+        for k in range(1, self.processes):
+            mine, theirs = context.Pipe()
+            process = context.Process(target=serve, args=(theirs, model_bytes), daemon=True,
+                                      name=f"minae-SplitProcesses-{k}")
+            process.start()
+            theirs.close()
+            self._workers.append((process, mine))
+            self._waiting.append(False)
+
+    def _send(self, k: int, message: tuple) -> None:
+        if self._waiting[k]:  # an earlier call stopped before reading this worker's reply
+            self._receive(k, raise_error=False)
+        try:
+            self._workers[k][1].send(message)
+        except OSError as e:  # the pipe is broken: the worker is gone
+            raise self._stopped(k) from e
+        self._waiting[k] = True
+
+    def _stopped(self, k: int) -> RuntimeError:
+        process = self._workers[k][0]
+        process.join(timeout=1)
+        return RuntimeError(f"SplitProcesses: worker process {k + 1} stopped (exit code "
+                            f"{process.exitcode}) before answering; out of memory, or killed? "
+                            "close() it and train again, or train with SplitBatch")
+
+    def _receive(self, k: int, raise_error: bool = True):
+        process, conn = self._workers[k]
+        try:
+            while not conn.poll(POLL_SECONDS):
+                if not process.is_alive():
+                    raise self._stopped(k)
+            status, value = conn.recv()
+        except (EOFError, OSError) as e:
+            raise self._stopped(k) from e
+        finally:
+            self._waiting[k] = False
+        if status == "error" and raise_error:
+            raise RuntimeError(f"SplitProcesses: worker process {k + 1} failed:\n{value}")
+        return value
+
+    def close(self) -> None:
+        """Stop the workers (they start again at the next forward pass)."""
+        for process, conn in self._workers:
+            try:
+                conn.send(("stop",))
+            except OSError:
+                pass
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+            conn.close()
+        self._workers, self._waiting = [], []
+
+    def __enter__(self) -> SplitProcesses:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_workers", None):
+            self.close()
+
+    # -- the split passes -----------------------------------------------------------------
+    def forward(self, x: np.ndarray, *extra) -> np.ndarray:
+        """``y = [part_k.forward(x_k)]``, the parts as equal as ``len(x)`` allows.
+
+        Shapes: ``x: (N, ...)`` (and each of ``extra``) -> the model's output ``(N, ...)``.
+        """
+        x = np.asarray(x)
+        self._sizes = part_sizes(len(x), self.processes)
+        parts = split_rows((x, *extra), self._sizes)
+        if len(parts) > 1 and not self._workers:
+            self._start()
+        params = self.model.params
+        for w, part in enumerate(parts[1:]):
+            self._send(w, ("forward", params, self.training, part))
+        with self._limit() if self._limit else nullcontext():
+            first = self.local.forward(*parts[0])
+        return np.concatenate([first] + [self._receive(w) for w in range(len(parts) - 1)])
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        """Each part's backward on its rows of ``dy``; ``grads`` becomes their sum.
+
+        Returns ``dx`` joined, like the model's ``backward``, or ``None`` when the first layer
+        skips it (a ``Conv2D``, or a fused first step: see ``minae.engine.parallel``).
+        """
+        if not self._sizes or sum(self._sizes) != len(dy):
+            raise RuntimeError(f"SplitProcesses.backward: dy has {len(dy)} rows; the last "
+                               f"forward had {sum(self._sizes)} (call forward first, on the "
+                               "same batch)")
+        parts = split_rows((dy,), self._sizes)
+        for w, (part,) in enumerate(parts[1:]):
+            self._send(w, ("backward", part))
+        with self._limit() if self._limit else nullcontext():
+            dxs = [self.local.backward(parts[0][0])]
+        total = {name: g.copy() for name, g in self.local.grads.items()}
+        for w in range(len(self._sizes) - 1):
+            dx, grads = self._receive(w)
+            dxs.append(dx)
+            for name, g in grads.items():
+                total[name] += g
+        self._grads = total
+        return None if dxs[0] is None else np.concatenate(dxs)
+
+    def __repr__(self) -> str:
+        return f"SplitProcesses({type(self.model).__name__}, processes={self.processes})"

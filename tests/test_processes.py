@@ -1,0 +1,189 @@
+"""minae.engine.processes.SplitProcesses: the parts computed in worker processes add up to what
+the whole model computes, and a failing, dead or unpicklable worker is reported, never waited on.
+
+Float64 models, so "the same" means equal to 1e-10 (only the order of additions differs).
+Every test that starts workers closes them (``with``); starting one takes about a second.
+"""
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from minae.autoencoders import conv_autoencoder, dense_autoencoder
+from minae.engine import FastEngine, Fused
+from minae.engine.parallel import SplitBatch
+from minae.engine.processes import SplitProcesses
+from minae.layers.base import Layer
+from minae.layers.dense import Dense
+from minae.layers.dropout import Dropout
+from minae.layers.sequential import Sequential
+from minae.losses import binary_cross_entropy_with_logits
+from minae.optim import Adam
+from minae.training import fit
+from minae.vae import dense_vae
+
+RTOL, ATOL = 1e-10, 1e-12
+
+
+def _conv(seed=0):
+    return conv_autoencoder(rng=np.random.default_rng(seed), dtype=np.float64)
+
+
+def _assert_same_grads(got, want):
+    assert got.keys() == want.keys()
+    for name, g in want.items():
+        np.testing.assert_allclose(got[name], g, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+class Picky(Layer):
+    """The identity, refusing values above 10 (defined at module level: pickle finds it)."""
+
+    def forward(self, x):
+        if np.any(x > 10):
+            raise ValueError("Picky: a value above 10")
+        return x
+
+    def backward(self, dy):
+        return dy
+
+
+def test_fused_conv_autoencoder_in_three_parts_equals_the_whole_model():
+    """Part sizes 3, 2, 2 (7 images, 3 processes), three batches in a row (the workers get the
+    parameters each time), on the fast engine with fused steps against the plain model."""
+    whole = _conv(1)
+    model = _conv(1).use_engine(FastEngine())
+    rng = np.random.default_rng(2)
+    with SplitProcesses(Fused(model), 3) as split:
+        for step in range(3):
+            x, dy = rng.random((7, 1, 28, 28)), rng.standard_normal((7, 1, 28, 28))
+            np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL,
+                                       atol=ATOL)
+            assert split.backward(dy) is None  # the first convolution skips dx
+            whole.backward(dy)
+            _assert_same_grads(split.grads, whole.grads)
+            for p, q in zip(model.params.values(), whole.params.values(), strict=True):
+                p += 0.01 * step  # as an optimizer would: in place, here only
+                q += 0.01 * step
+        assert len(split._workers) == 2 and all(p.is_alive() for p, _ in split._workers)
+    assert split._workers == []  # closed by the with block
+
+
+def test_a_dense_model_returns_the_whole_input_gradient():
+    """No Conv2D first: ``backward`` returns dx of every part, joined in order."""
+    rng = np.random.default_rng(3)
+    whole = Sequential(Dense(6, 4, rng=np.random.default_rng(0), dtype=np.float64),
+                       Dense(4, 6, rng=np.random.default_rng(1), dtype=np.float64))
+    model = Sequential(Dense(6, 4, rng=np.random.default_rng(0), dtype=np.float64),
+                       Dense(4, 6, rng=np.random.default_rng(1), dtype=np.float64))
+    x, dy = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+    with SplitProcesses(model, 2) as split:
+        np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(split.backward(dy), whole.backward(dy), rtol=RTOL,
+                                   atol=ATOL)
+        _assert_same_grads(split.grads, whole.grads)
+
+
+def test_two_epochs_of_adam_match_split_batch_in_threads():
+    """fit through SplitProcesses trains to the same parameters as SplitBatch (same parts,
+    same sums), and the user's model holds them."""
+    x = np.random.default_rng(4).random((40, 1, 28, 28))
+    models = [_conv(5), _conv(5)]
+    loss = binary_cross_entropy_with_logits
+    fit(SplitBatch(models[0], 2), x, optimizer=Adam(lr=1e-3), loss=loss, epochs=2,
+        batch_size=16, seed=0, verbose=0)
+    with SplitProcesses(models[1], 2) as split:
+        fit(split, x, optimizer=Adam(lr=1e-3), loss=loss, epochs=2, batch_size=16, seed=0,
+            verbose=0)
+    for name, p in models[0].params.items():
+        np.testing.assert_allclose(models[1].params[name], p, rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_after_an_error_the_next_batch_is_computed_right():
+    """A wrong-shaped input fails here first (part 0); the worker's late reply to that call is
+    read and dropped, so the next call's answer is its own."""
+    whole, model = _conv(6), _conv(6)
+    x = np.random.default_rng(7).random((4, 1, 28, 28))
+    with SplitProcesses(model, 2) as split:
+        split.forward(x)
+        with pytest.raises(ValueError, match="input"):
+            split.forward(np.zeros((4, 1, 27, 27)))
+        np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=ATOL)
+
+
+def test_a_worker_error_is_raised_here_with_its_traceback():
+    """A layer that refuses values above 10 meets one in part 1 only: the error names the
+    worker and carries the layer's own message and traceback."""
+    model = Sequential(Picky(), Dense(4, 4, rng=np.random.default_rng(0)))
+    x = np.zeros((4, 4), dtype=np.float32)
+    x[3, 0] = 11.0  # rows 2 and 3 are part 1, sent to the first worker
+    with SplitProcesses(model, 2) as split:
+        with pytest.raises(RuntimeError, match=r"(?s)worker process 1 failed:.*Traceback.*"
+                                               "Picky: a value above 10"):
+            split.forward(x)
+        x[3, 0] = 0.0
+        assert split.forward(x).shape == (4, 4)  # and it goes on answering
+
+
+def test_a_killed_worker_is_reported_not_waited_on():
+    model = _conv(10)
+    x = np.random.default_rng(11).random((4, 1, 28, 28))
+    with SplitProcesses(model, 2) as split:
+        split.forward(x)
+        process = split._workers[0][0]
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(timeout=10)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="worker process 1 stopped"):
+            split.forward(x)
+            split.forward(x)  # the first call may still fit in the pipe's buffer
+        assert time.monotonic() - start < 10
+
+
+def test_workers_ignore_ctrl_c():
+    """Ctrl-C reaches every process of the terminal's group: the workers leave it to the
+    training loop here (which finishes the update first), and keep answering."""
+    whole, model = _conv(12), _conv(12)
+    x = np.random.default_rng(13).random((4, 1, 28, 28))
+    with SplitProcesses(model, 2) as split:
+        split.forward(x)
+        os.kill(split._workers[0][0].pid, signal.SIGINT)
+        time.sleep(0.2)
+        np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=ATOL)
+
+
+def test_a_model_that_cannot_be_pickled_is_refused_with_the_way_out():
+    def make():
+        class Inside(Picky):  # defined in a function: pickle cannot find it
+            pass
+        return Sequential(Dense(4, 4, rng=np.random.default_rng(0)), Inside())
+
+    split = SplitProcesses(make(), 2)
+    with pytest.raises(TypeError, match=r"cannot be sent to a worker process.*\.py file"):
+        split.forward(np.zeros((2, 4), dtype=np.float32))
+    assert split._workers == []
+
+
+@pytest.mark.parametrize("model, processes, error, match", [
+    (dense_vae(rng=np.random.default_rng(0)), 2, TypeError, "computes its own loss"),
+    (Sequential(Dense(4, 4, rng=np.random.default_rng(0)), Dropout(0.5)), 2, ValueError,
+     "Dropout"),
+    (dense_autoencoder(rng=np.random.default_rng(0)), 0, ValueError,
+     "SplitProcesses processes must be a positive integer"),
+    (Dense(4, 4, rng=np.random.default_rng(0)), 2, TypeError, "made of layers"),
+])
+def test_what_cannot_be_split_is_refused_before_any_process_starts(model, processes, error,
+                                                                     match):
+    with pytest.raises(error, match=match):
+        SplitProcesses(model, processes)
+
+
+def test_one_process_runs_here_and_starts_no_worker():
+    whole, model = _conv(14), _conv(14)
+    x = np.random.default_rng(15).random((3, 1, 28, 28))
+    split = SplitProcesses(model, 1)
+    np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=ATOL)
+    assert split._workers == []
