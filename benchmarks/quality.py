@@ -24,7 +24,9 @@ Every convolutional model here runs on the fast engine, switched on where it is 
 taught im2col passes of ``minae.kernels.conv`` (slower; ``benchmarks/conv.py`` times both).
 The autoencoders are trained through ``minae.engine.Fused`` (each ``Conv2D -> ReLU`` and
 ``Conv2D -> ReLU -> MaxPool2D`` computed in the convolution's output write; ``--no-fuse``
-trains layer by layer) and, on several cores, ``SplitBatch``.
+trains layer by layer) and, on several cores, ``SplitProcesses`` (each batch split between
+this process and worker processes, ``minae.engine.processes``; ``--split-threads`` splits it
+between threads instead, ``SplitBatch``).
 
 Adding rows
 -----------
@@ -66,6 +68,7 @@ from minae.autoencoders import (
 from minae.datasets import load_dataset
 from minae.engine import FastEngine, Fused
 from minae.engine.parallel import SplitBatch, auto_threads
+from minae.engine.processes import SplitProcesses
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
 from minae.pca import PCA
@@ -114,7 +117,8 @@ class Context:
     batch_size: int
     seed: int
     verbose: int = 0
-    split: int = 1  # SplitBatch threads for models trained with a loss function (1: none)
+    split: int = 1  # parts of each batch for models trained with a loss function (1: none)
+    split_threads: bool = False  # the parts in threads (SplitBatch), not processes
     fuse: bool = True  # train conv models in fused steps (minae.engine.fused.Fused)
 
     def rng(self, offset: int = 0) -> np.random.Generator:
@@ -131,11 +135,18 @@ class Context:
             except TypeError:  # not a chain of layers: trained as it is
                 pass
         if self.split > 1 and not callable(getattr(model, "loss", None)):
-            # both cores: each batch split in parts, one thread each (minae.engine.parallel)
-            trained = SplitBatch(trained, self.split)
-        model = trained
-        return fit(model, x, y, loss=loss, optimizer=opt, epochs=self.epochs,
-                   batch_size=self.batch_size, seed=self.seed, verbose=self.verbose, **kwargs)
+            # every core: each batch split in parts, one process (or thread) each
+            if self.split_threads:
+                trained = SplitBatch(trained, self.split)
+            else:
+                trained = SplitProcesses(trained, self.split)
+        try:
+            return fit(trained, x, y, loss=loss, optimizer=opt, epochs=self.epochs,
+                       batch_size=self.batch_size, seed=self.seed, verbose=self.verbose,
+                       **kwargs)
+        finally:
+            if isinstance(trained, SplitProcesses):
+                trained.close()
 
 
 def seconds_per_epoch(history) -> float:
@@ -330,11 +341,14 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
                    help="also write the results as JSON to PATH ('-': JSON on stdout only)")
     p.add_argument("--verbose", type=int, default=0, choices=[0, 1, 2],
                    help="fit's progress lines")
-    p.add_argument("--split", type=int, default=auto_threads(), metavar="THREADS",
+    p.add_argument("--split", type=int, default=auto_threads(), metavar="PARTS",
                    help="train the autoencoders (not the VAEs, which compute their own loss) "
-                        "with minae.engine.parallel.SplitBatch on this many threads (default: one "
-                        "per core if BLAS can be held to one thread, i.e. threadpoolctl is "
-                        "installed or OPENBLAS_NUM_THREADS=1, else 1; 1 = no split)")
+                        "with each batch split in this many parts, one process each "
+                        "(minae.engine.processes.SplitProcesses; default: one per core if BLAS "
+                        "can be held to one thread, else 1; 1 = no split)")
+    p.add_argument("--split-threads", action="store_true",
+                   help="run the parts in threads (minae.engine.parallel.SplitBatch) instead "
+                        "of processes")
     p.add_argument("--threads", type=int, default=None,
                    help="limit the BLAS threads (threadpoolctl); on a busy shared machine 1 is "
                         "often much faster than 2")
@@ -383,7 +397,9 @@ def main(argv=None) -> int:
     data = {"dataset": train.name, "train source": train.source, "test source": test.source,
             "train images": len(train), "test images": len(test)}
     settings = {**LESSON, "epochs": args.epochs, "batch_size": args.batch_size,
-                "seed": args.seed, "split threads": args.split, "fused": not args.no_fuse,
+                "seed": args.seed, "split parts": args.split,
+                "split in": "threads" if args.split_threads else "processes",
+                "fused": not args.no_fuse,
                 "threads": args.threads or os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                 "load average at start": _load()}
     described = machine.describe()
@@ -394,11 +410,12 @@ def main(argv=None) -> int:
     log(f"settings: Adam lr {LESSON['lr']}, eps {LESSON['eps']}, batch {args.batch_size}, "
         f"{args.epochs} epochs, {LESSON['init']}; machine: {platform.processor() or '?'}, "
         f"{os.cpu_count()} cores, numpy {np.__version__}; autoencoders trained with "
-        + (f"SplitBatch({args.split} threads)" if args.split > 1 else "no split"))
+        + ("no split" if args.split == 1 else f"SplitBatch({args.split} threads)"
+           if args.split_threads else f"SplitProcesses({args.split} processes)"))
     if args.split < 1:
         p.error(f"--split must be a positive integer; got {args.split}")
     ctx = Context(train, test, args.epochs, args.batch_size, args.seed, args.verbose,
-                  args.split, not args.no_fuse)
+                  split=args.split, split_threads=args.split_threads, fuse=not args.no_fuse)
     results = run(chosen, ctx, log)
     settings["load average at end"] = _load()
     log(f"load average (1, 5, 15 min) at start {settings['load average at start']}, at end "
