@@ -3,6 +3,7 @@
     python benchmarks/compare.py --rev 2a947c3 --torch --only conv_ae --epochs 2
     python benchmarks/compare.py --torch --epochs 2 --rounds 5
     python benchmarks/compare.py --rev HEAD~5 --limit 2000 --epochs 1 --rounds 2   # a smoke run
+    python benchmarks/compare.py --torch --only dense_vae conv_vae --epochs 2 --rounds 3
     python benchmarks/quality.py --compare 2a947c3 --compare-torch --only conv_ae --epochs 2
 
 Each contender trains the same model with the lesson's settings (Adam lr 1e-3, eps 1e-7, batch
@@ -12,6 +13,10 @@ seconds per epoch (the median epoch, scaled to 60,000 images):
 * ``here``: ``benchmarks/quality.py --only NAME --epochs E --json -`` of this checkout;
 * ``REV``: *the same command* in a ``git worktree`` of commit ``REV`` made in a temporary
   directory (removed at the end), importing that commit's minae;
+* for the VAEs (``dense_vae``: 784-400-20 Bernoulli; ``conv_vae``: ``conv_vae()`` on the fast
+  engine), which have no ``quality.py`` experiment: this script's own child trains minae's
+  model with ``fit`` (its own loss, Adam eps 1e-8 as in ``quality_vae.py``; one process, BLAS
+  on every core: a model computing its own loss is not split); no ``REV`` contender;
 * ``torch``: PyTorch's twin of the model (``minae.torch_bridge.to_torch``: the same layers, the
   same initial weights), trained by a plain PyTorch loop with ``torch.optim.Adam`` on the same
   images, with ``torch.set_num_threads`` = the cores (PyTorch is never a dependency: without
@@ -48,6 +53,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSON = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "batch_size": 128}
 # the quality.py experiment each twin's figures come from, and the figure read
 MODELS = {"conv_ae": ("conv_ae", "seconds per 60,000 images")}
+# models timed by this script's own child (no quality.py experiment, so no --rev): the VAEs,
+# with the Adam eps of benchmarks/quality_vae.py (PyTorch's 1e-8)
+VAES = {"dense_vae": "784-400-20 Bernoulli VAE", "conv_vae": "conv_vae(): 32/64 channels, "
+        "stride 2, ConvTranspose2D decoder, latent 2, Bernoulli"}
+VAE_EPS = 1e-8
 
 
 # ------------------------------------------------------------------------- the contenders
@@ -87,13 +97,16 @@ def minae_contender(root: str, name: str, args, figures: list):
     return run
 
 
-def torch_contender(name: str, args):
-    cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", "--only", name,
+def child_contender(which: str, name: str, args):
+    """A contender run by this script in a child: ``which`` is ``"--torch-child"`` (PyTorch's
+    twin) or ``"--minae-child"`` (this checkout's minae, for the VAEs)."""
+    cmd = [sys.executable, os.path.abspath(__file__), which, "--only", name,
            "--epochs", str(args.epochs), "--dataset", args.dataset, "--seed", str(args.seed)]
     cmd += ["--limit", str(args.limit)] if args.limit else []
+    env = dict(os.environ, PYTHONPATH=ROOT)
 
     def run(meter: machine.CpuMeter) -> float:
-        return float(run_child(cmd, ROOT, meter)["seconds per 60,000 images"])
+        return float(run_child(cmd, ROOT, meter, env)["seconds per 60,000 images"])
     return run
 
 
@@ -106,10 +119,40 @@ def torch_version() -> str | None:
 
 # ---------------------------------------------------------------------- the torch child
 def build(name: str, seed: int):
-    """The minae model ``name``, built as quality.py builds it (same seed, same weights)."""
+    """The minae model ``name``, built as quality.py / quality_vae.py build it (same seed,
+    same weights), on the fast engine where it has convolutions."""
     from minae.autoencoders import conv_autoencoder
+    from minae.engine import FastEngine
+    from minae.vae import conv_vae, dense_vae
 
-    return conv_autoencoder("keras", rng=np.random.default_rng(seed), init="glorot_uniform")
+    rng = np.random.default_rng(seed)
+    if name == "dense_vae":
+        return dense_vae(latent_dim=20, hidden=400, likelihood="bernoulli",
+                         init="glorot_uniform", rng=rng)
+    if name == "conv_vae":
+        return conv_vae(likelihood="bernoulli", rng=rng).use_engine(FastEngine())
+    return conv_autoencoder("keras", rng=rng, init="glorot_uniform")
+
+
+def _seconds(seconds: list[float], n: int) -> dict:
+    per_epoch = float(np.median(seconds))
+    return {"seconds": seconds, "seconds per epoch": per_epoch,
+            "seconds per 60,000 images": per_epoch * 60000 / n}
+
+
+def minae_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int) -> dict:
+    """Train minae's VAE ``name`` for ``epochs`` epochs (its own loss, Adam, batch 128, on one
+    process: a VAE is not split); seconds of each epoch."""
+    from minae.datasets import load_dataset
+    from minae.optim import Adam
+    from minae.training import fit
+
+    model = build(name, seed)
+    images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
+    h = fit(model, images, loss=None, optimizer=Adam(lr=LESSON["lr"], betas=LESSON["betas"],
+                                                     eps=VAE_EPS),
+            epochs=epochs, batch_size=LESSON["batch_size"], seed=seed, verbose=0)
+    return _seconds(list(h.seconds), len(images))
 
 
 def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int) -> dict:
@@ -124,8 +167,9 @@ def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: 
     module = to_torch(build(name, seed))
     images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+    vae = name in VAES
     opt = torch.optim.Adam(module.parameters(), lr=LESSON["lr"], betas=LESSON["betas"],
-                           eps=LESSON["eps"])
+                           eps=VAE_EPS if vae else LESSON["eps"])
     rng, bs, seconds = np.random.default_rng(seed), LESSON["batch_size"], []
     for _ in range(epochs):
         order = torch.from_numpy(rng.permutation(len(x)))
@@ -133,14 +177,15 @@ def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: 
         for a in range(0, len(x), bs):
             xb = x[order[a:a + bs]]
             opt.zero_grad(set_to_none=True)
-            loss = F.binary_cross_entropy_with_logits(module(xb), xb)
+            if vae:  # minae's VAE.loss: reconstruction + KL, nats per image
+                loss = module.loss(xb)[0]
+            else:
+                loss = F.binary_cross_entropy_with_logits(module(xb), xb)
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - t)
-    per_epoch = float(np.median(seconds))
     return {"torch": torch.__version__, "threads": torch.get_num_threads(),
-            "seconds": seconds, "seconds per epoch": per_epoch,
-            "seconds per 60,000 images": per_epoch * 60000 / len(x)}
+            **_seconds(seconds, len(x))}
 
 
 # ----------------------------------------------------------------------------- the run
@@ -178,11 +223,16 @@ def compare(names: list[str], rev: str | None, with_torch: bool, args, log=print
     try:
         for name in names:
             figures: dict[str, list] = {"here": [], rev: []}
-            contenders = {"here": minae_contender(ROOT, name, args, figures["here"])}
-            if path:
-                contenders[rev] = minae_contender(path, name, args, figures[rev])
+            if name in VAES:  # this script's child; no quality.py experiment to run at REV
+                contenders = {"here": child_contender("--minae-child", name, args)}
+                if path:
+                    log(f"{name}: not timed at {rev} (only conv_ae is, through quality.py)")
+            else:
+                contenders = {"here": minae_contender(ROOT, name, args, figures["here"])}
+                if path:
+                    contenders[rev] = minae_contender(path, name, args, figures[rev])
             if version:
-                contenders["torch"] = torch_contender(name, args)
+                contenders["torch"] = child_contender("--torch-child", name, args)
             log(f"{name}: {', '.join(contenders)}, {args.epochs} epochs each, alternated")
             r = machine.alternated_rounds(contenders, args.rounds, args.max_rounds, log)
             out["models"][name] = {"rounds": r.as_dict(), "note": r.note(),
@@ -225,7 +275,8 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rev", default=None, help="also time minae at this commit")
     p.add_argument("--torch", action="store_true", help="also time PyTorch's twin")
-    p.add_argument("--only", nargs="+", default=["conv_ae"], choices=sorted(MODELS))
+    p.add_argument("--only", nargs="+", default=["conv_ae"], choices=sorted({**MODELS, **VAES}),
+                   help="the models (default conv_ae; dense_vae and conv_vae: here and torch)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--limit", type=int, default=None, help="train on N images (smoke runs)")
     p.add_argument("--dataset", default="fashion-mnist")
@@ -234,11 +285,13 @@ def main(argv=None) -> int:
     p.add_argument("--quality-args", nargs=argparse.REMAINDER, default=[],
                    help="passed on to both quality.py runs (e.g. --split 1)")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--minae-child", action="store_true", help=argparse.SUPPRESS)
     add_arguments(p)
     args = p.parse_args(argv)
-    if args.torch_child:
-        print(json.dumps(torch_epochs(args.only[0], args.epochs, args.dataset, args.limit,
-                                      args.seed)))
+    if args.torch_child or args.minae_child:
+        child = torch_epochs if args.torch_child else minae_epochs
+        print(json.dumps(child(args.only[0], args.epochs, args.dataset, args.limit,
+                               args.seed)))
         return 0
     if min(args.epochs, args.rounds) < 1 or (args.limit is not None and args.limit < 1):
         p.error("--epochs, --rounds and --limit must be positive integers")

@@ -28,7 +28,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_autoencoder
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 
 
 def evaluate(model, images: np.ndarray) -> dict:
@@ -69,7 +69,8 @@ def lesson(args, parser) -> None:
     model = conv_autoencoder(args.pooling, rng=np.random.default_rng(args.seed))
     model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
     model.summary((1, 28, 28))
-    demo.train(model, train.images, args=args)
+    # Fused: train in fused steps, conv + ReLU (+ pool) in one write (minae.engine.fused)
+    demo.train(Fused(model), train.images, args=args)
 
     r = evaluate(model, test.images)
     name = train.name

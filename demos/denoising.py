@@ -27,7 +27,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting, transforms
 from minae.autoencoders import conv_autoencoder
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 
 #: Where L9 sends a denoiser trained on each data set.
 OTHER = {"mnist": "fashion-mnist", "fashion-mnist": "mnist",
@@ -69,7 +69,8 @@ def lesson(args, parser) -> None:
 
     model = conv_autoencoder(rng=np.random.default_rng(args.seed))
     model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
-    demo.train(model, train.images, train.images, args=args, transform=noise)
+    # Fused: train in fused steps, conv + ReLU (+ pool) in one write (minae.engine.fused)
+    demo.train(Fused(model), train.images, train.images, args=args, transform=noise)
 
     r = denoise_scores(model, test.images, noise, args.seed + 1)
     print(f"{train.name} test, noise {args.noise!r}: PSNR of the noisy input "

@@ -28,7 +28,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_autoencoder
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 
 SCALES = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
@@ -57,7 +57,7 @@ def lesson(args, parser) -> None:
     if args.weights is not None:
         demo.load_weights(model, args.weights, parser)  # does not fit: one line, exit 2
     else:
-        demo.train(model, train.images, args=args)
+        demo.train(Fused(model), train.images, args=args)  # fused steps (minae.engine.fused)
 
     x = demo.sample(test.images, 10, seed=args.seed)
     codes = model.encode(test.images)

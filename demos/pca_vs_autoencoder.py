@@ -31,7 +31,7 @@ import numpy as np
 
 from minae import demo, metrics, plotting
 from minae.autoencoders import conv_dense_autoencoder, deep_autoencoder
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 from minae.pca import PCA
 
 SIZES = (2, 4, 8, 16, 32)
@@ -67,7 +67,8 @@ def lesson(args, parser) -> None:
     dense2 = deep_autoencoder(2, rng=rng).use_engine(FastEngine())  # the fast kernel roads
     conv2 = conv_dense_autoencoder(2, rng=rng).use_engine(FastEngine())  # (minae.engine)
     demo.train(dense2, train.images, args=args, what="dense autoencoder, 2-D code")
-    demo.train(conv2, train.images, args=args, what="conv autoencoder, 2-D code")
+    demo.train(Fused(conv2), train.images, args=args,  # fused steps (minae.engine.fused)
+               what="conv autoencoder, 2-D code")
     panels = [
         (f"PCA (MSE {pca_mse(pca, test.images, 2):.4f})", pca.transform(test.images, 2)),
         (f"dense AE 784-128-64-2 (MSE "

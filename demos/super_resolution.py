@@ -37,7 +37,7 @@ from minae.autoencoders import (
     super_resolution_autoencoder,
     super_resolution_network,
 )
-from minae.engine import FastEngine
+from minae.engine import FastEngine, Fused
 
 
 def baselines(low: np.ndarray, factor: int) -> dict[str, np.ndarray]:
@@ -77,8 +77,11 @@ def lesson(args, parser) -> None:
         better = super_resolution_network(f, width=args.width, rng=rng)
         for model in (lesson, better):
             model.use_engine(FastEngine())  # the fast kernel roads (minae.engine), visibly on
-        demo.train(lesson, low_train, train.images, args=args, what=f"lesson network {f}x")
-        demo.train(better, low_train, train.images, args=args, what=f"better network {f}x")
+        # Fused: train in fused steps, conv + ReLU (+ pool) in one write (minae.engine.fused)
+        demo.train(Fused(lesson), low_train, train.images, args=args,
+                   what=f"lesson network {f}x")
+        demo.train(Fused(better), low_train, train.images, args=args,
+                   what=f"better network {f}x")
         models[f] = (lesson, better)
 
         outs = baselines(low_test, f)

@@ -133,11 +133,10 @@ def make_parser(name: str, description: str | None = None, *, epochs: int = LESS
     p.add_argument("--batch-size", type=int, default=LESSON_BATCH,
                    help=f"mini-batch size (default {LESSON_BATCH})")
     p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr:g})")
-    p.add_argument("--threads", type=int, default=None, metavar="T",
-                   help="train autoencoders on T threads, each batch split between copies of "
-                        "the model (minae.engine.parallel.SplitBatch; 1 = no split; default: "
-                        "one per core when BLAS can be held to one thread, i.e. threadpoolctl "
-                        "is installed or OPENBLAS_NUM_THREADS=1, else 1)")
+    p.add_argument("--cores", "--threads", dest="threads", type=int, default=None, metavar="C",
+                   help="train autoencoders on C cores, each batch split in C parts, one "
+                        "process each (minae.engine.processes.SplitProcesses; 1 = no split; "
+                        "default: one per core when BLAS can be held to one thread, else 1)")
     p.set_defaults(_name=name, _epochs=epochs, _quick_epochs=quick_epochs,
                    _quick_limit=quick_limit)
     return p
@@ -162,10 +161,11 @@ def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace
     if args.limit is None and args.quick:
         args.limit = args._quick_limit
         args.test_limit = max(args._quick_limit // 3, 1)
-    for opt in ("epochs", "limit", "batch_size", "threads"):
+    for opt, flag in (("epochs", "--epochs"), ("limit", "--limit"),
+                      ("batch_size", "--batch-size"), ("threads", "--cores")):
         v = getattr(args, opt)
         if v is not None and v < 1:
-            parser.error(f"--{opt.replace('_', '-')} must be a positive integer; got {v}")
+            parser.error(f"{flag} must be a positive integer; got {v}")
     if not (math.isfinite(args.lr) and args.lr > 0):
         parser.error(f"--lr must be a finite number > 0; got {args.lr}")
     _check_dataset_name(parser, args.dataset)
@@ -239,13 +239,13 @@ def lesson_optimizer(args: argparse.Namespace | None = None):
     return Adam(lr=getattr(args, "lr", LESSON_LR), eps=LESSON_EPS)
 
 
-def split_batches(model, threads: int, loss):
-    """The model ``fit`` should train: ``SplitBatch(model, threads)`` when a loss function
-    trains it (a model with its own loss, the VAE, is not split) and ``threads > 1``; else
+def split_batches(model, parts: int, loss):
+    """The model ``fit`` should train: ``SplitProcesses(model, parts)`` when a loss function
+    trains it (a model with its own loss, the VAE, is not split) and ``parts > 1``; else
     ``model`` itself. The one place this is decided."""
-    from minae.engine.parallel import SplitBatch
+    from minae.engine.processes import SplitProcesses
 
-    return SplitBatch(model, threads) if loss is not None and threads > 1 else model
+    return SplitProcesses(model, parts) if loss is not None and parts > 1 else model
 
 
 def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, optimizer=None,
@@ -254,8 +254,9 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
 
     Uses ``args.epochs``, ``args.batch_size`` and ``args.seed`` unless given; the lesson's
     optimizer and loss (BCE per pixel on logits) unless given. With a loss function (not a
-    VAE's own loss) and ``args.threads > 1``, each batch is split between that many threads
-    (``minae.engine.parallel.SplitBatch``): the same arithmetic, on every core. On Ctrl-C ``fit``
+    VAE's own loss) and ``args.threads > 1`` (``--cores``), each batch is split between that
+    many processes (``minae.engine.processes.SplitProcesses``, stopped when training ends): the
+    same arithmetic, on every core. On Ctrl-C ``fit``
     stops after the batch and keeps the weights; this prints one line saying the figures will
     show the model as it is, and returns the history (``None`` if the interrupt came before
     ``fit`` returned one). If training diverges, the parameters are those after the last good
@@ -271,7 +272,8 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     trained = split_batches(model, threads, loss)
     cores = os.cpu_count() or 1
     if trained is not model:
-        print(f"{what}: each batch split between {threads} threads (--threads 1: no split)")
+        print(f"{what}: each batch split between {threads} processes, one per core "
+              "(--cores 1: no split)")
     elif loss is not None and cores > 1 and not getattr(args, "threads_chosen", True) \
             and one_blas_thread() is None:
         print(f"{what}: on one thread. `pip install threadpoolctl` (or OPENBLAS_NUM_THREADS=1) "
@@ -279,9 +281,13 @@ def train(model, x, y=None, *, args: argparse.Namespace, loss=bce_logits_mean, o
     history = None
     t0 = time.perf_counter()
     with interruptible(what), diverges_gracefully(args, what) as run:
-        history = fit(trained, x, y, loss=loss, optimizer=optimizer,
-                      epochs=args.epochs if epochs is None else epochs,
-                      batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
+        try:
+            history = fit(trained, x, y, loss=loss, optimizer=optimizer,
+                          epochs=args.epochs if epochs is None else epochs,
+                          batch_size=args.batch_size, seed=args.seed, **fit_kwargs)
+        finally:
+            if trained is not model:
+                trained.close()  # the worker processes
         if history.interrupted:
             print(f"{what} interrupted: drawing the figures of the model as it is")
     if run.history is not None:  # diverged: the epochs completed

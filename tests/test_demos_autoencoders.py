@@ -79,7 +79,8 @@ def test_latent_noise_loads_saved_weights(trained_conv_ae, tmp_path, capsys):
     (pca_vs_autoencoder, ["--sizes", "0"], "--sizes"),
     (latent_noise, ["--weights", "/nonexistent/model.npz"], "no such file"),
     (conv_autoencoder, ["--epochs", "0"], "--epochs"),
-    (denoising, ["--threads", "0"], "--threads"),
+    (denoising, ["--cores", "0"], "--cores"),
+    (denoising, ["--threads", "0"], "--cores"),  # the older name of the option
 ])
 @pytest.mark.usefixtures("training_refused")
 def test_bad_input_exits_2_before_training(module, args, message, tmp_path, capsys):
@@ -87,13 +88,17 @@ def test_bad_input_exits_2_before_training(module, args, message, tmp_path, caps
     assert message in err.strip().splitlines()[-1]
 
 
-def test_split_batch_training_says_so_and_threads_1_turns_it_off(tmp_path, capsys,
-                                                                monkeypatch):
+def test_split_training_says_so_and_cores_1_turns_it_off(tmp_path, capsys, monkeypatch):
+    """--cores 2 trains in two processes (minae.engine.processes), stopped afterwards."""
+    import multiprocessing
+
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # BLAS "held to one thread": no warning
     args = SMALL + ["--limit", "64", "--out", str(tmp_path)]
-    assert conv_autoencoder.main(args + ["--threads", "2"]) == 0
-    assert "each batch split between 2 threads" in capsys.readouterr().out
-    assert conv_autoencoder.main(args + ["--threads", "1"]) == 0
+    assert conv_autoencoder.main(args + ["--cores", "2"]) == 0
+    assert "each batch split between 2 processes" in capsys.readouterr().out
+    assert not [p for p in multiprocessing.active_children()
+                if p.name.startswith("minae-SplitProcesses")]
+    assert conv_autoencoder.main(args + ["--cores", "1"]) == 0
     assert "each batch split" not in capsys.readouterr().out
 
 
@@ -194,14 +199,14 @@ def test_the_conv_autoencoder_trains_on_the_fast_engine(tmp_path, monkeypatch):
     assert all(isinstance(e, FastEngine) for _, e in engines)
 
 
-def test_split_batches_splits_only_models_trained_with_a_loss_function_on_several_threads():
+def test_split_batches_splits_only_models_trained_with_a_loss_function_on_several_cores():
     import numpy as np
 
     from minae import demo
     from minae.autoencoders import dense_autoencoder
-    from minae.engine.parallel import SplitBatch
+    from minae.engine.processes import SplitProcesses
 
     model = dense_autoencoder(2, (8,), rng=np.random.default_rng(0))
-    assert isinstance(demo.split_batches(model, 2, demo.bce_logits_mean), SplitBatch)
+    assert isinstance(demo.split_batches(model, 2, demo.bce_logits_mean), SplitProcesses)
     assert demo.split_batches(model, 1, demo.bce_logits_mean) is model
     assert demo.split_batches(model, 2, None) is model  # its own loss (a VAE): never split
