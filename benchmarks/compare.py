@@ -4,6 +4,7 @@
     python benchmarks/compare.py --torch --epochs 2 --rounds 5
     python benchmarks/compare.py --rev HEAD~5 --limit 2000 --epochs 1 --rounds 2   # a smoke run
     python benchmarks/compare.py --torch --only dense_vae conv_vae --epochs 2 --rounds 3
+    python benchmarks/compare.py --rev 2a947c3 --torch --one-thread --epochs 2 --rounds 3
     python benchmarks/quality.py --compare 2a947c3 --compare-torch --only conv_ae --epochs 2
 
 Each contender trains the same model with the lesson's settings (Adam lr 1e-3, eps 1e-7, batch
@@ -21,6 +22,9 @@ seconds per epoch (the median epoch, scaled to 60,000 images):
   same initial weights), trained by a plain PyTorch loop with ``torch.optim.Adam`` on the same
   images, with ``torch.set_num_threads`` = the cores (PyTorch is never a dependency: without
   it this contender is skipped).
+
+``--one-thread`` puts every contender on one core (BLAS, OpenMP and PyTorch at one thread,
+set in each child's environment; quality.py ``--split 1``): the single-thread figures.
 
 The contenders run one after another, round after round (``benchmarks/machine.py``): a round
 in which other processes used more than 5% of the CPU is discarded and said so, until
@@ -81,13 +85,23 @@ def quality_command(root: str, name: str, args) -> list[str]:
     cmd = [sys.executable, os.path.join(root, "benchmarks", "quality.py"), "--only",
            MODELS[name][0], "--epochs", str(args.epochs), "--json", "-",
            "--dataset", args.dataset, "--seed", str(args.seed)]
+    cmd += ["--split", "1"] if args.one_thread else []
     return cmd + (["--limit", str(args.limit)] if args.limit else []) + list(args.quality_args)
+
+
+def child_env(root: str, args) -> dict:
+    """The environment of a child: ``root``'s minae first on the path; with ``--one-thread``,
+    BLAS (and OpenMP, PyTorch's) at one thread, set before the child starts."""
+    env = dict(os.environ, PYTHONPATH=root)
+    if args.one_thread:
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
 
 
 def minae_contender(root: str, name: str, args, figures: list):
     """A contender: quality.py of the checkout at ``root``, its minae first on the path.
     Each run's figures (test loss, PSNR, seconds) are appended to ``figures``."""
-    env = dict(os.environ, PYTHONPATH=root)
+    env = child_env(root, args)
     experiment, figure = MODELS[name]
 
     def run(meter: machine.CpuMeter) -> float:
@@ -103,7 +117,8 @@ def child_contender(which: str, name: str, args):
     cmd = [sys.executable, os.path.abspath(__file__), which, "--only", name,
            "--epochs", str(args.epochs), "--dataset", args.dataset, "--seed", str(args.seed)]
     cmd += ["--limit", str(args.limit)] if args.limit else []
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    cmd += ["--one-thread"] if args.one_thread else []
+    env = child_env(ROOT, args)
 
     def run(meter: machine.CpuMeter) -> float:
         return float(run_child(cmd, ROOT, meter, env)["seconds per 60,000 images"])
@@ -155,15 +170,17 @@ def minae_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: 
     return _seconds(list(h.seconds), len(images))
 
 
-def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int) -> dict:
-    """Train PyTorch's twin of ``name`` for ``epochs`` epochs; seconds of each epoch."""
+def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int,
+                 threads: int | None = None) -> dict:
+    """Train PyTorch's twin of ``name`` for ``epochs`` epochs (on ``threads`` threads, default
+    one per core); seconds of each epoch."""
     import torch
     import torch.nn.functional as F
 
     from minae.datasets import load_dataset
     from minae.torch_bridge import to_torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     module = to_torch(build(name, seed))
     images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
@@ -217,7 +234,9 @@ def compare(names: list[str], rev: str | None, with_torch: bool, args, log=print
     if with_torch and version is None:
         log("torch: not importable here, skipped")
     out = {"machine": m, "torch": version, "rev": rev, "epochs": args.epochs,
-           "limit": args.limit, "models": {}}
+           "limit": args.limit, "one thread": args.one_thread, "models": {}}
+    if args.one_thread:
+        log("every contender on one thread (BLAS, OpenMP, PyTorch), no split")
     tree = Worktree(rev) if rev else None
     path = tree.__enter__() if tree else None
     try:
@@ -284,14 +303,20 @@ def main(argv=None) -> int:
     p.add_argument("--json", default=None, metavar="PATH")
     p.add_argument("--quality-args", nargs=argparse.REMAINDER, default=[],
                    help="passed on to both quality.py runs (e.g. --split 1)")
+    p.add_argument("--one-thread", action="store_true",
+                   help="every contender on one core: BLAS and PyTorch at one thread, no split "
+                        "(quality.py --split 1)")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--minae-child", action="store_true", help=argparse.SUPPRESS)
     add_arguments(p)
     args = p.parse_args(argv)
-    if args.torch_child or args.minae_child:
-        child = torch_epochs if args.torch_child else minae_epochs
-        print(json.dumps(child(args.only[0], args.epochs, args.dataset, args.limit,
-                               args.seed)))
+    if args.torch_child:
+        print(json.dumps(torch_epochs(args.only[0], args.epochs, args.dataset, args.limit,
+                                      args.seed, 1 if args.one_thread else None)))
+        return 0
+    if args.minae_child:
+        print(json.dumps(minae_epochs(args.only[0], args.epochs, args.dataset, args.limit,
+                                      args.seed)))
         return 0
     if min(args.epochs, args.rounds) < 1 or (args.limit is not None and args.limit < 1):
         p.error("--epochs, --rounds and --limit must be positive integers")
