@@ -187,3 +187,43 @@ def test_one_process_runs_here_and_starts_no_worker():
     split = SplitProcesses(model, 1)
     np.testing.assert_allclose(split.forward(x), whole.forward(x), rtol=RTOL, atol=ATOL)
     assert split._workers == []
+
+
+def test_a_layer_the_worker_cannot_import_is_reported_with_the_way_out(monkeypatch):
+    """A class pickle finds here but a fresh Python cannot import (as one defined in a
+    notebook): the worker says so at start, and the error says where to define it."""
+    import sys
+    import types
+
+    ghost_module = types.ModuleType("minae_test_ghost")
+
+    class Ghost(Picky):
+        pass
+
+    Ghost.__module__, Ghost.__qualname__ = "minae_test_ghost", "Ghost"
+    ghost_module.Ghost = Ghost
+    monkeypatch.setitem(sys.modules, "minae_test_ghost", ghost_module)
+    split = SplitProcesses(Sequential(Dense(4, 4, rng=np.random.default_rng(0)), Ghost()), 2)
+    with pytest.raises(TypeError, match=r"(?s)could not load the model.*\.py file.*"
+                                        "minae_test_ghost"):
+        split.forward(np.zeros((2, 4), dtype=np.float32))
+    assert split._workers == []
+
+
+def test_a_script_without_a_main_guard_fails_fast_and_says_why(tmp_path):
+    """The worker imports the script, which starts training again at import: the worker
+    fails, and the script ends with the reason instead of waiting."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from minae.autoencoders import dense_autoencoder\n"
+        "from minae.engine.processes import SplitProcesses\n"
+        "split = SplitProcesses(dense_autoencoder(2, (8,), rng=np.random.default_rng(0)), 2)\n"
+        "split.forward(np.zeros((4, 784), dtype=np.float32))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.strip().splitlines()[-1]

@@ -58,11 +58,16 @@ from minae.engine.parallel import (
 POLL_SECONDS = 0.5  # how often a wait checks that its worker is still alive
 
 
-def serve(conn, model_bytes: bytes) -> None:
+def serve(conn) -> None:
     """A worker's life: receive the model, then answer ``forward`` / ``backward`` until told
     to stop (or until the pipe closes: the parent is gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    model = pickle.loads(model_bytes)
+    try:
+        model = pickle.loads(conn.recv_bytes())
+    except Exception:  # e.g. a layer class this fresh Python cannot import
+        conn.send(("error", traceback.format_exc()))
+        return
+    conn.send(("ok", "ready"))
     limit = one_blas_thread()
     with limit() if limit else nullcontext():
         while True:
@@ -161,12 +166,25 @@ class SplitProcesses:
         context = multiprocessing.get_context("spawn")
         for k in range(1, self.processes):
             mine, theirs = context.Pipe()
-            process = context.Process(target=serve, args=(theirs, model_bytes), daemon=True,
+            # the model goes through the pipe, not as an argument of the process: a child that
+            # dies while starting would leave start() blocked writing a large argument
+            process = context.Process(target=serve, args=(theirs,), daemon=True,
                                       name=f"minae-SplitProcesses-{k}")
             process.start()
             theirs.close()
             self._workers.append((process, mine))
-            self._waiting.append(False)
+            self._waiting.append(True)  # its first word: "ready", or why it could not load
+        try:
+            for k, (_, conn) in enumerate(self._workers):
+                try:
+                    conn.send_bytes(model_bytes)
+                except OSError as e:
+                    raise self._stopped(k, "starting") from e
+            for k in range(len(self._workers)):
+                self._receive(k, during="starting")
+        except (RuntimeError, TypeError):
+            self.close()
+            raise
 
     def _send(self, k: int, message: tuple) -> None:
         if self._waiting[k]:  # an earlier call stopped before reading this worker's reply
@@ -177,24 +195,32 @@ class SplitProcesses:
             raise self._stopped(k) from e
         self._waiting[k] = True
 
-    def _stopped(self, k: int) -> RuntimeError:
+    def _stopped(self, k: int, during: str = "training") -> RuntimeError:
         process = self._workers[k][0]
         process.join(timeout=1)
+        why = ("a script that trains with SplitProcesses must start its work under "
+               "`if __name__ == \"__main__\":` (a worker imports the script; see its error "
+               "above)" if during == "starting" else
+               "out of memory, or killed? close() it and train again, or train with SplitBatch")
         return RuntimeError(f"SplitProcesses: worker process {k + 1} stopped (exit code "
-                            f"{process.exitcode}) before answering; out of memory, or killed? "
-                            "close() it and train again, or train with SplitBatch")
+                            f"{process.exitcode}) while {during}; {why}")
 
-    def _receive(self, k: int, raise_error: bool = True):
+    def _receive(self, k: int, raise_error: bool = True, during: str = "training"):
         process, conn = self._workers[k]
         try:
             while not conn.poll(POLL_SECONDS):
                 if not process.is_alive():
-                    raise self._stopped(k)
+                    raise self._stopped(k, during)
             status, value = conn.recv()
         except (EOFError, OSError) as e:
-            raise self._stopped(k) from e
+            raise self._stopped(k, during) from e
         finally:
             self._waiting[k] = False
+        if status == "error" and during == "starting":
+            raise TypeError(f"SplitProcesses: worker process {k + 1} could not load the model; "
+                            "a layer class defined in a notebook or in a `python -c` command "
+                            "cannot be imported by another process: define it in a .py file, "
+                            f"or train with SplitBatch. Its error:\n{value}")
         if status == "error" and raise_error:
             raise RuntimeError(f"SplitProcesses: worker process {k + 1} failed:\n{value}")
         return value
