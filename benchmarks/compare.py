@@ -16,7 +16,8 @@ seconds per epoch (the median epoch, scaled to 60,000 images):
   directory (removed at the end), importing that commit's minae;
 * for the VAEs (``dense_vae``: 784-400-20 Bernoulli; ``conv_vae``: ``conv_vae()`` on the fast
   engine), which have no ``quality.py`` experiment: this script's own child trains minae's
-  model with ``fit`` (its own loss, Adam eps 1e-8 as in ``quality_vae.py``; one process, BLAS
+  model with ``fit`` (its own loss, ``FastAdam`` with eps 1e-8 as in ``quality_vae.py``:
+  ``minae.engine.adam``, Adam's numbers a cache-sized piece at a time; one process, BLAS
   on every core: a model computing its own loss is not split); no ``REV`` contender;
 * ``torch``: PyTorch's twin of the model (``minae.torch_bridge.to_torch``: the same layers, the
   same initial weights), trained by a plain PyTorch loop with ``torch.optim.Adam`` on the same
@@ -159,13 +160,13 @@ def minae_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: 
     """Train minae's VAE ``name`` for ``epochs`` epochs (its own loss, Adam, batch 128, on one
     process: a VAE is not split); seconds of each epoch."""
     from minae.datasets import load_dataset
-    from minae.optim import Adam
+    from minae.engine.adam import FastAdam
     from minae.training import fit
 
     model = build(name, seed)
     images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
-    h = fit(model, images, loss=None, optimizer=Adam(lr=LESSON["lr"], betas=LESSON["betas"],
-                                                     eps=VAE_EPS),
+    opt = FastAdam(lr=LESSON["lr"], betas=LESSON["betas"], eps=VAE_EPS)  # bitwise Adam's
+    h = fit(model, images, loss=None, optimizer=opt,
             epochs=epochs, batch_size=LESSON["batch_size"], seed=seed, verbose=0)
     return _seconds(list(h.seconds), len(images))
 

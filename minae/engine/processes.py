@@ -247,7 +247,10 @@ class SplitProcesses:
 
     def __del__(self) -> None:
         if getattr(self, "_workers", None):
-            self.close()
+            try:
+                self.close()
+            except Exception:  # at interpreter exit: multiprocessing stops daemons itself
+                pass
 
     # -- the split passes -----------------------------------------------------------------
     def forward(self, x: np.ndarray, *extra) -> np.ndarray:
