@@ -3,10 +3,10 @@
 ``SplitBatch`` (``minae.engine.parallel``) runs the parts of a batch in *threads*. That works
 while NumPy spends its time inside large operations, which release Python's lock (the GIL).
 The lesson's small convolutions are thousands of short NumPy calls per batch, and a thread
-must hold the GIL between them: on 2 cores, two threads each running the fused conv
-autoencoder on 64 images took 25.4 ms for the pair, against 15.2 ms for one alone (a 1.2x
-gain from a second core), while two *processes* doing the same took 16.7 and 16.9 ms each
-(2x). A process has its own interpreter and its own GIL. So this class keeps the same
+must hold the GIL between them. On 2 cores (``python benchmarks/split.py``), two threads each
+running the fused conv autoencoder on 64 images took 27.0 ms for the pair against 17.6 ms for
+one alone (a 1.31x gain from the second core), while two *processes* took 18.2 ms (1.95x).
+A process has its own interpreter and its own GIL. So this class keeps the same
 arithmetic as ``SplitBatch`` and moves the parts to processes::
 
     forward(x):   x = [x_0; x_1]   ->  y = [model_0.forward(x_0);  worker_1: forward(x_1)]
