@@ -227,3 +227,13 @@ def test_a_script_without_a_main_guard_fails_fast_and_says_why(tmp_path):
                           timeout=120, cwd=tmp_path)
     assert done.returncode != 0
     assert 'if __name__ == "__main__":' in done.stderr.strip().splitlines()[-1]
+
+
+def test_it_warns_when_blas_cannot_be_held_to_one_thread(monkeypatch):
+    """No threadpoolctl, no OpenBLAS, no variable: BLAS's threads would fight the processes."""
+    from minae.engine import parallel
+
+    monkeypatch.setattr(parallel, "one_blas_thread", lambda: None)
+    with pytest.warns(RuntimeWarning, match=r"SplitProcesses: BLAS cannot be held.*"
+                                            "processes=1"):
+        SplitProcesses(_conv(16), 2)

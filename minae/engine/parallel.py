@@ -128,7 +128,43 @@ def split_rows(arrays, sizes: list[int]) -> list[tuple]:
                                                                 strict=True)]
 
 
-class SplitBatch:
+class Split:
+    """What ``SplitBatch`` and ``SplitProcesses`` share: what ``fit`` and the optimizers read
+    (the model's ``params``, the parts' summed ``grads``, ``training``), and holding BLAS to
+    one thread while the parts run."""
+
+    model: Container
+
+    def _hold_blas(self, parts: int, what: str) -> None:
+        self._one_blas_thread = one_blas_thread()
+        self._sizes: list[int] = []
+        self._grads: dict[str, np.ndarray] = {}
+        if parts > 1 and self._one_blas_thread is None:
+            name = type(self).__name__
+            warnings.warn(f"{name}: BLAS cannot be held to one thread here (threadpoolctl is "
+                          "not installed, no OpenBLAS is loaded and OPENBLAS_NUM_THREADS is "
+                          "not 1), so its threads will compete with the split and training "
+                          "will be slower than without it; pip install threadpoolctl, or use "
+                          f"{what}=1", RuntimeWarning, stacklevel=3)
+
+    def _blas_limit(self):
+        """A context manager: BLAS at one thread during the parts (if that can be done)."""
+        return self._one_blas_thread() if self._one_blas_thread else nullcontext()
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return self.model.params
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return self._grads
+
+    @property
+    def training(self) -> bool:
+        return self.model.training
+
+
+class SplitBatch(Split):
     """``model`` trained on ``threads`` parts of each batch at once (see the module docstring).
 
     Parameters
@@ -152,29 +188,7 @@ class SplitBatch:
         self.model = model
         self.replicas = [replica(model) for _ in range(threads)]
         self.pool = ThreadPoolExecutor(max_workers=threads - 1) if threads > 1 else None
-        self._one_blas_thread = one_blas_thread()
-        if threads > 1 and self._one_blas_thread is None:
-            warnings.warn("SplitBatch: BLAS cannot be held to one thread here (threadpoolctl is "
-                          "not installed, no OpenBLAS is loaded and OPENBLAS_NUM_THREADS is "
-                          "not 1), so its threads "
-                          "will compete with the split and training will be slower than "
-                          "without it; pip install threadpoolctl, or use threads=1",
-                          RuntimeWarning, stacklevel=2)
-        self._sizes: list[int] = []
-        self._grads: dict[str, np.ndarray] = {}
-
-    # -- what fit and the optimizers read ------------------------------------------------
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        return self.model.params
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        return self._grads
-
-    @property
-    def training(self) -> bool:
-        return self.model.training
+        self._hold_blas(threads, "threads")
 
     def use_engine(self, engine) -> SplitBatch:
         """Run the model and every replica on ``engine`` (shared; its scratch is per thread)."""
@@ -195,8 +209,7 @@ class SplitBatch:
     # -- the split passes -----------------------------------------------------------------
     def _run(self, method: str, parts: list[tuple]) -> list:
         """``replica_k.method(*parts[k])`` for every part: part 0 here, the others in threads."""
-        limit = self._one_blas_thread() if self._one_blas_thread else nullcontext()
-        with limit:
+        with self._blas_limit():
             futures = [self.pool.submit(getattr(r, method), *p)
                        for r, p in zip(self.replicas[1:], parts[1:], strict=False)]
             first = getattr(self.replicas[0], method)(*parts[0])

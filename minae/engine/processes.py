@@ -48,6 +48,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from minae.engine.parallel import (
+    Split,
     check_splittable,
     one_blas_thread,
     part_sizes,
@@ -99,7 +100,7 @@ def answer(model, message: tuple):
     raise ValueError(f"unknown message {message[0]!r}")
 
 
-class SplitProcesses:
+class SplitProcesses(Split):
     """``model`` trained on ``processes`` parts of each batch at once: part 0 in this
     process, the others in worker processes (see the module docstring).
 
@@ -126,22 +127,7 @@ class SplitProcesses:
         self.processes = processes
         self._workers: list[tuple] = []  # (process, connection), started at the first forward
         self._waiting: list[bool] = []  # a reply is owed by that worker
-        self._limit = one_blas_thread()
-        self._sizes: list[int] = []
-        self._grads: dict[str, np.ndarray] = {}
-
-    # -- what fit and the optimizers read ------------------------------------------------
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        return self.model.params
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        return self._grads
-
-    @property
-    def training(self) -> bool:
-        return self.model.training
+        self._hold_blas(processes, "processes")
 
     def train(self) -> SplitProcesses:
         self.model.train()
@@ -266,7 +252,7 @@ class SplitProcesses:
         params = self.model.params
         for w, part in enumerate(parts[1:]):
             self._send(w, ("forward", params, self.training, part))
-        with self._limit() if self._limit else nullcontext():
+        with self._blas_limit():
             first = self.local.forward(*parts[0])
         return np.concatenate([first] + [self._receive(w) for w in range(len(parts) - 1)])
 
@@ -283,7 +269,7 @@ class SplitProcesses:
         parts = split_rows((dy,), self._sizes)
         for w, (part,) in enumerate(parts[1:]):
             self._send(w, ("backward", part))
-        with self._limit() if self._limit else nullcontext():
+        with self._blas_limit():
             dxs = [self.local.backward(parts[0][0])]
         total = {name: g.copy() for name, g in self.local.grads.items()}
         for w in range(len(self._sizes) - 1):
