@@ -17,8 +17,9 @@ seconds per epoch (the median epoch, scaled to 60,000 images):
 * for the VAEs (``dense_vae``: 784-400-20 Bernoulli; ``conv_vae``: ``conv_vae()`` on the fast
   engine), which have no ``quality.py`` experiment: this script's own child trains minae's
   model with ``fit`` (its own loss, ``FastAdam`` with eps 1e-8 as in ``quality_vae.py``:
-  ``minae.engine.adam``, Adam's numbers a cache-sized piece at a time; one process, BLAS
-  on every core: a model computing its own loss is not split); no ``REV`` contender;
+  ``minae.engine.adam``, Adam's numbers a cache-sized piece at a time; for ``conv_vae`` each
+  batch split between processes, one per core, ``SplitProcesses``; ``--split-vaes`` names
+  the ones split); no ``REV`` contender;
 * ``torch``: PyTorch's twin of the model (``minae.torch_bridge.to_torch``: the same layers, the
   same initial weights), trained by a plain PyTorch loop with ``torch.optim.Adam`` on the same
   images, with ``torch.set_num_threads`` = the cores (PyTorch is never a dependency: without
@@ -63,6 +64,11 @@ MODELS = {"conv_ae": ("conv_ae", "seconds per 60,000 images")}
 VAES = {"dense_vae": "784-400-20 Bernoulli VAE", "conv_vae": "conv_vae(): 32/64 channels, "
         "stride 2, ConvTranspose2D decoder, latent 2, Bernoulli"}
 VAE_EPS = 1e-8
+# the VAEs split between processes by default: the dense VAE's 807,700 parameters (3.2 MB each
+# way every batch through the pipe) cost more than the second core gained: 6.26 s per epoch
+# split (--only dense_vae --split-vaes dense_vae --limit 12800 --epochs 1 --rounds 1) against
+# 3.50 s unsplit (the full run, docs/benchmarks.md)
+SPLIT_VAES = ("conv_vae",)
 
 
 # ------------------------------------------------------------------------- the contenders
@@ -119,6 +125,7 @@ def child_contender(which: str, name: str, args):
            "--epochs", str(args.epochs), "--dataset", args.dataset, "--seed", str(args.seed)]
     cmd += ["--limit", str(args.limit)] if args.limit else []
     cmd += ["--one-thread"] if args.one_thread else []
+    cmd += ["--split-vaes", *args.split_vaes] if args.split_vaes else []
     env = child_env(ROOT, args)
 
     def run(meter: machine.CpuMeter) -> float:
@@ -156,19 +163,30 @@ def _seconds(seconds: list[float], n: int) -> dict:
             "seconds per 60,000 images": per_epoch * 60000 / n}
 
 
-def minae_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int) -> dict:
-    """Train minae's VAE ``name`` for ``epochs`` epochs (its own loss, Adam, batch 128, on one
-    process: a VAE is not split); seconds of each epoch."""
+def minae_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int,
+                 split: bool = True) -> dict:
+    """Train minae's VAE ``name`` for ``epochs`` epochs (its own loss, ``FastAdam``, batch
+    128), with ``split`` each batch split between processes, one per core
+    (``SplitProcesses``); seconds of each epoch."""
     from minae.datasets import load_dataset
-    from minae.engine.adam import FastAdam
+    from minae.engine import FastAdam, SplitProcesses
+    from minae.engine.parallel import auto_threads
     from minae.training import fit
 
     model = build(name, seed)
     images = load_dataset(dataset, "train", limit=limit, seed=seed, log=lambda s: None).images
     opt = FastAdam(lr=LESSON["lr"], betas=LESSON["betas"], eps=VAE_EPS)  # bitwise Adam's
-    h = fit(model, images, loss=None, optimizer=opt,
-            epochs=epochs, batch_size=LESSON["batch_size"], seed=seed, verbose=0)
-    return _seconds(list(h.seconds), len(images))
+    parts = auto_threads() if split else 1
+    trained = SplitProcesses(model, parts) if parts > 1 else model
+    if trained is not model:  # start the workers (about a second, once) before the clock
+        trained.loss(images[:parts])
+    try:
+        h = fit(trained, images, loss=None, optimizer=opt, epochs=epochs,
+                batch_size=LESSON["batch_size"], seed=seed, verbose=0)
+    finally:
+        if trained is not model:
+            trained.close()
+    return {"split": parts, **_seconds(list(h.seconds), len(images))}
 
 
 def torch_epochs(name: str, epochs: int, dataset: str, limit: int | None, seed: int,
@@ -307,6 +325,9 @@ def main(argv=None) -> int:
     p.add_argument("--one-thread", action="store_true",
                    help="every contender on one core: BLAS and PyTorch at one thread, no split "
                         "(quality.py --split 1)")
+    p.add_argument("--split-vaes", nargs="*", default=list(SPLIT_VAES), choices=sorted(VAES),
+                   metavar="NAME", help="the VAEs trained with each batch split between "
+                   f"processes (default: {' '.join(SPLIT_VAES)}; none: no names)")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--minae-child", action="store_true", help=argparse.SUPPRESS)
     add_arguments(p)
@@ -316,8 +337,9 @@ def main(argv=None) -> int:
                                       args.seed, 1 if args.one_thread else None)))
         return 0
     if args.minae_child:
+        split = args.only[0] in args.split_vaes and not args.one_thread
         print(json.dumps(minae_epochs(args.only[0], args.epochs, args.dataset, args.limit,
-                                      args.seed)))
+                                      args.seed, split)))
         return 0
     if min(args.epochs, args.rounds) < 1 or (args.limit is not None and args.limit < 1):
         p.error("--epochs, --rounds and --limit must be positive integers")

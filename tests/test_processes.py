@@ -23,7 +23,8 @@ from minae.layers.sequential import Sequential
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
 from minae.training import fit
-from minae.vae import dense_vae
+from minae.sparse import sparse_dense_autoencoder
+from minae.vae import conv_vae, dense_vae
 
 RTOL, ATOL = 1e-10, 1e-12
 
@@ -168,7 +169,8 @@ def test_a_model_that_cannot_be_pickled_is_refused_with_the_way_out():
 
 
 @pytest.mark.parametrize("model, processes, error, match", [
-    (dense_vae(rng=np.random.default_rng(0)), 2, TypeError, "computes its own loss"),
+    (sparse_dense_autoencoder(8, rng=np.random.default_rng(0)), 2, TypeError,
+     "only the VAEs' own loss is split"),
     (Sequential(Dense(4, 4, rng=np.random.default_rng(0)), Dropout(0.5)), 2, ValueError,
      "Dropout"),
     (dense_autoencoder(rng=np.random.default_rng(0)), 0, ValueError,
@@ -237,3 +239,53 @@ def test_it_warns_when_blas_cannot_be_held_to_one_thread(monkeypatch):
     with pytest.warns(RuntimeWarning, match=r"SplitProcesses: BLAS cannot be held.*"
                                             "processes=1"):
         SplitProcesses(_conv(16), 2)
+
+
+def _vaes(kind, seed=20):
+    if kind == "dense":
+        return [dense_vae(latent_dim=3, hidden=16, rng=np.random.default_rng(seed),
+                          dtype=np.float64) for _ in range(2)]
+    return [conv_vae(hidden=8, channels=(4, 8), rng=np.random.default_rng(seed),
+                     dtype=np.float64, sigma=0.5, likelihood="gaussian", learn_sigma=True)
+            for _ in range(2)]
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_a_vae_split_in_three_computes_what_the_whole_vae_computes(kind):
+    """The noise is drawn here for the whole batch from the VAE's own generator, as the whole
+    VAE draws it, so the loss, its parts, every gradient (the learned sigma's too) and dx
+    equal the whole model's; 7 images in parts of 3, 2 and 2, two batches."""
+    whole, model = _vaes(kind)
+    rng = np.random.default_rng(21)
+    with SplitProcesses(model, 3) as split:
+        for _ in range(2):
+            x = rng.random((7, 1, 28, 28))
+            got, want = split.loss(x), whole.loss(x)
+            np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+            for key in want[1]:
+                np.testing.assert_allclose(got[1][key], want[1][key], rtol=1e-12, err_msg=key)
+            np.testing.assert_allclose(split.backward(), whole.backward(), rtol=RTOL,
+                                       atol=ATOL)
+            _assert_same_grads(split.grads, whole.grads)
+            for p, q in zip(model.params.values(), whole.params.values(), strict=True):
+                p *= 0.99  # an update made here reaches the workers and the local copy
+                q *= 0.99
+
+
+def test_fit_trains_a_split_vae_to_the_unsplit_parameters():
+    """fit sees a model with its own loss (kind (b)); two epochs of Adam, as the whole VAE."""
+    x = np.random.default_rng(22).random((30, 1, 28, 28))
+    whole, model = _vaes("dense", 23)
+    fit(whole, x, optimizer=Adam(lr=1e-2), epochs=2, batch_size=8, seed=0, verbose=0)
+    with SplitProcesses(model, 2) as split:
+        h = fit(split, x, optimizer=Adam(lr=1e-2), epochs=2, batch_size=8, seed=0, verbose=0)
+    assert set(h.parts) == {"reconstruction", "kl"}
+    for name, p in whole.params.items():
+        np.testing.assert_allclose(model.params[name], p, rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_backward_without_dy_needs_a_vae_loss_first():
+    with SplitProcesses(_conv(24), 2) as split:
+        split.forward(np.zeros((2, 1, 28, 28)))
+        with pytest.raises(RuntimeError, match="no dy, after a forward of 2 rows"):
+            split.backward()

@@ -88,13 +88,14 @@ def auto_threads() -> int:
     return (os.cpu_count() or 1) if one_blas_thread() is not None else 1
 
 
-def check_splittable(model, parts, who: str, what: str) -> None:
+def check_splittable(model, parts, who: str, what: str, own_loss: bool = False) -> None:
     """The checks of ``SplitBatch`` and ``SplitProcesses``: a model made of layers, trained
-    with a loss function, without Dropout; ``parts`` a positive integer (``what`` names it)."""
+    with a loss function (or, with ``own_loss``, one whose own loss the caller splits), without
+    Dropout; ``parts`` a positive integer (``what`` names it)."""
     if not isinstance(model, Container):
         raise TypeError(f"{who} needs a model made of layers (a Container such as "
                         f"AutoEncoder or Sequential); got {type(model).__name__}")
-    if callable(getattr(model, "loss", None)):
+    if callable(getattr(model, "loss", None)) and not own_loss:
         raise TypeError(f"{who}: {type(model).__name__} computes its own loss; "
                         "split-batch training is for models trained with a loss function")
     if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
@@ -104,14 +105,15 @@ def check_splittable(model, parts, who: str, what: str) -> None:
                          f"their random masks; train it without {who}")
 
 
-def replica(model: Container) -> Container:
+def replica(model: Container, skip_input_grad: bool = True) -> Container:
     """A copy of ``model`` with its own activations and gradients that shares its parameter
-    arrays; a first ``Conv2D`` skips its input gradient (training never uses it)."""
+    arrays; with ``skip_input_grad``, a first ``Conv2D`` skips its input gradient (training
+    never uses it; a VAE's ``backward`` adds to it, so it keeps it)."""
     copied = copy.deepcopy(model)
     for mine, theirs in zip(leaves(copied), leaves(model), strict=True):
         mine.params = theirs.params  # the same dict: the same arrays, always
     first = leaves(copied)[0]
-    if isinstance(first, Conv2D):
+    if isinstance(first, Conv2D) and skip_input_grad:
         first.input_grad = False
     return copied
 

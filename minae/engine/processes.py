@@ -55,6 +55,7 @@ from minae.engine.parallel import (
     replica,
     split_rows,
 )
+from minae.vae import inputs
 
 POLL_SECONDS = 0.5  # how often a wait checks that its worker is still alive
 
@@ -85,15 +86,18 @@ def serve(conn) -> None:
 
 
 def answer(model, message: tuple):
-    """``("forward", params, training, args)`` -> the output; ``("backward", dy)`` ->
-    ``(dx, grads)``."""
-    if message[0] == "forward":
-        _, params, training, args = message
+    """``("forward", params, training, args)`` -> the output; ``("loss", params, training,
+    args, eps)`` -> the model's own loss on its part with that noise; ``("backward", dy)`` ->
+    ``(dx, grads)`` (``dy`` None after ``loss``)."""
+    if message[0] in ("forward", "loss"):
+        params, training, args = message[1:4]
         mine = model.params
         for name, value in params.items():
             mine[name][...] = value  # the parent's current weights, in this copy's arrays
         if training != model.training:
             model.train() if training else model.eval()
+        if message[0] == "loss":
+            return model.loss(*args, eps=message[4])
         return model.forward(*args)
     if message[0] == "backward":
         return model.backward(message[1]), model.grads
@@ -121,9 +125,21 @@ class SplitProcesses(Split):
     """
 
     def __init__(self, model, processes: int = 2) -> None:
-        check_splittable(model, processes, "SplitProcesses", "processes")
+        from minae.vae.model import VAE  # a model kind this engine knows: imported where used
+
+        own_loss = isinstance(model, VAE)
+        if callable(getattr(model, "loss", None)) and not own_loss:
+            raise TypeError(f"SplitProcesses: {type(model).__name__} computes its own loss, "
+                            "which may not be a mean over its samples (a penalty on the "
+                            "batch's mean activation is not); only the VAEs' own loss is "
+                            "split. Train it without SplitProcesses")
+        check_splittable(model, processes, "SplitProcesses", "processes", own_loss)
         self.model = model
-        self.local = replica(model)
+        self.local = replica(model, skip_input_grad=not own_loss)
+        self._own = own_loss
+        if own_loss:  # fit then trains this as a model that computes its own loss
+            self.loss = self._own_loss
+        self._weights: list[float] = []  # n_k / N of each part, after _own_loss
         self.processes = processes
         self._workers: list[tuple] = []  # (process, connection), started at the first forward
         self._waiting: list[bool] = []  # a reply is owed by that worker
@@ -143,7 +159,7 @@ class SplitProcesses(Split):
     def _start(self) -> None:
         """Start ``processes - 1`` workers, each with a pickled copy of the model."""
         try:
-            model_bytes = pickle.dumps(replica(self.model))
+            model_bytes = pickle.dumps(replica(self.model, skip_input_grad=not self._own))
         except Exception as e:
             raise TypeError(f"SplitProcesses: the model cannot be sent to a worker process "
                             f"({type(e).__name__}: {e}); layers defined in a notebook or "
@@ -239,16 +255,54 @@ class SplitProcesses(Split):
                 pass
 
     # -- the split passes -----------------------------------------------------------------
+    def _parts(self, x: np.ndarray, extra: tuple) -> list[tuple]:
+        """The parts' arguments; the workers started and this process's copy up to date."""
+        x = np.asarray(x)
+        self._sizes = part_sizes(len(x), self.processes)
+        if len(self._sizes) > 1 and not self._workers:
+            self._start()
+        mine, theirs = self.local.params, self.model.params
+        for name, p in mine.items():  # shared arrays but for a model's own (the VAE's sigma)
+            if p is not theirs[name]:
+                p[...] = theirs[name]
+        return split_rows((x, *extra), self._sizes)
+
+    def _own_loss(self, x: np.ndarray, *extra):
+        """A VAE's ``loss(x, *extra)`` (its value, or ``(value, parts)``), split.
+
+        The VAE's loss is a mean over its images, so with part ``k`` of ``n_k`` images::
+
+            loss = sum_k (n_k / N) * loss_k,      grads = sum_k (n_k / N) * grads_k
+
+        The noise ``eps`` of the whole batch is drawn here from the model's own generator,
+        as the whole model would draw it, and each part gets its rows: the split computes
+        what the whole VAE computes, up to the order of additions.
+        """
+        parts = self._parts(x, extra)
+        n = sum(self._sizes)
+        eps = inputs.noise(self.model, None, None, (n, self.model.latent_dim))
+        eps_parts = [e for (e,) in split_rows((eps,), self._sizes)]
+        self._weights = [k / n for k in self._sizes]
+        params = self.model.params
+        for w, part in enumerate(parts[1:]):
+            self._send(w, ("loss", params, self.training, part, eps_parts[w + 1]))
+        with self._blas_limit():
+            results = [self.local.loss(*parts[0], eps=eps_parts[0])]
+        results += [self._receive(w) for w in range(len(parts) - 1)]
+        if not isinstance(results[0], tuple):
+            return sum(c * r for c, r in zip(self._weights, results, strict=True))
+        value = sum(c * r[0] for c, r in zip(self._weights, results, strict=True))
+        named = {key: sum(c * r[1][key] for c, r in zip(self._weights, results, strict=True))
+                 for key in results[0][1]}
+        return value, named
+
     def forward(self, x: np.ndarray, *extra) -> np.ndarray:
         """``y = [part_k.forward(x_k)]``, the parts as equal as ``len(x)`` allows.
 
         Shapes: ``x: (N, ...)`` (and each of ``extra``) -> the model's output ``(N, ...)``.
         """
-        x = np.asarray(x)
-        self._sizes = part_sizes(len(x), self.processes)
-        parts = split_rows((x, *extra), self._sizes)
-        if len(parts) > 1 and not self._workers:
-            self._start()
+        parts = self._parts(x, extra)
+        self._weights = []
         params = self.model.params
         for w, part in enumerate(parts[1:]):
             self._send(w, ("forward", params, self.training, part))
@@ -256,29 +310,37 @@ class SplitProcesses(Split):
             first = self.local.forward(*parts[0])
         return np.concatenate([first] + [self._receive(w) for w in range(len(parts) - 1)])
 
-    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+    def backward(self, dy: np.ndarray | None = None) -> np.ndarray | None:
         """Each part's backward on its rows of ``dy``; ``grads`` becomes their sum.
+
+        After ``loss`` (a VAE's own loss): ``backward()``, no ``dy``, and each part's
+        gradients weighted by ``n_k / N`` (see ``_own_loss``).
 
         Returns ``dx`` joined, like the model's ``backward``, or ``None`` when the first layer
         skips it (a ``Conv2D``, or a fused first step: see ``minae.engine.parallel``).
         """
-        if not self._sizes or sum(self._sizes) != len(dy):
-            raise RuntimeError(f"SplitProcesses.backward: dy has {len(dy)} rows; the last "
-                               f"forward had {sum(self._sizes)} (call forward first, on the "
-                               "same batch)")
-        parts = split_rows((dy,), self._sizes)
+        n = sum(self._sizes)
+        own = dy is None and bool(self._weights)
+        if not self._sizes or (dy is None and not own) or (dy is not None and len(dy) != n):
+            got = "no dy" if dy is None else f"dy with {len(dy)} rows"
+            raise RuntimeError(f"SplitProcesses.backward: {got}, after a forward of {n} rows "
+                               "(call forward, or loss for a VAE, first, on the same batch)")
+        parts = [(None,)] * len(self._sizes) if own else split_rows((dy,), self._sizes)
         for w, (part,) in enumerate(parts[1:]):
             self._send(w, ("backward", part))
         with self._blas_limit():
             dxs = [self.local.backward(parts[0][0])]
-        total = {name: g.copy() for name, g in self.local.grads.items()}
+        weights = self._weights if own else [1.0] * len(self._sizes)
+        total = {name: weights[0] * g for name, g in self.local.grads.items()}
         for w in range(len(self._sizes) - 1):
             dx, grads = self._receive(w)
             dxs.append(dx)
             for name, g in grads.items():
-                total[name] += g
+                total[name] += weights[w + 1] * g
         self._grads = total
-        return None if dxs[0] is None else np.concatenate(dxs)
+        if dxs[0] is None:
+            return None
+        return np.concatenate([c * d for c, d in zip(weights, dxs, strict=True)])
 
     def __repr__(self) -> str:
         return f"SplitProcesses({type(self.model).__name__}, processes={self.processes})"
