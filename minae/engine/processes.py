@@ -19,7 +19,19 @@ the model. Before each forward pass the current parameters are sent to the worke
 optimizer updates them here), so every part computes with the same weights; after each
 backward pass the workers send their gradients back, and ``grads`` is the sum. Why the sum is
 the whole batch's gradient: see ``minae.engine.parallel``. Arrays travel through pipes
-(``multiprocessing.Pipe``, pickled): for the lesson's autoencoder that is about 0.6 MB a batch.
+(``multiprocessing.Pipe``, pickled): for the lesson's autoencoder that is about 0.6 MB a batch;
+for a model with many parameters (the dense VAE's 807,700: 3.2 MB each way) the transfer can
+cost more than the second core gains (``benchmarks/compare.py`` measures it).
+
+A VAE's own loss is split too (``fit`` sees a model with a ``loss``, as it sees the VAE). It
+is a mean over the batch's images, so with part ``k`` holding ``n_k`` of the ``N`` images::
+
+    loss = sum_k (n_k / N) * loss_k          grads = sum_k (n_k / N) * grads_k
+
+and the noise ``eps`` of the whole batch is drawn here, from the VAE's own generator as the
+whole model would draw it, each part getting its rows: the split VAE computes what the whole
+one does, up to the order of additions. Other models that compute their own loss are refused
+(a sparsity penalty on the batch's mean activation is not a mean over images).
 
 The workers are started by ``multiprocessing``'s "spawn" method, the same on every system: a
 fresh Python imports minae and receives the model, pickled. So a script that uses this class
@@ -32,9 +44,9 @@ garbage-collected, or when this process exits. If a worker fails, its traceback 
 here; if it dies, the error says so: a call never waits on a dead worker.
 
 BLAS runs one thread in each process while they work (``one_blas_thread``), or the processes
-and BLAS's own threads fight over the cores. Use it like ``SplitBatch``: for training models
-that take a loss function, ``fit(SplitProcesses(Fused(model)), x, ...)``; evaluate and save
-``model`` itself.
+and BLAS's own threads fight over the cores. Use it for training:
+``fit(SplitProcesses(Fused(model)), x, ...)``, ``fit(SplitProcesses(vae), x, ...)``; evaluate
+and save ``model`` itself.
 """
 
 from __future__ import annotations
@@ -112,7 +124,7 @@ class SplitProcesses(Split):
     ----------
     model : Container
         An ``AutoEncoder``, ``Sequential``, ``Fused(model)`` or other container with
-        ``forward`` / ``backward`` and a loss function (not one that computes its own loss).
+        ``forward`` / ``backward`` trained with a loss function, or a VAE (its own loss).
     processes : int
         How many parts: this process and ``processes - 1`` workers (one per core is best).
 
