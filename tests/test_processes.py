@@ -22,8 +22,8 @@ from minae.layers.dropout import Dropout
 from minae.layers.sequential import Sequential
 from minae.losses import binary_cross_entropy_with_logits
 from minae.optim import Adam
-from minae.training import fit
 from minae.sparse import sparse_dense_autoencoder
+from minae.training import fit
 from minae.vae import conv_vae, dense_vae
 
 RTOL, ATOL = 1e-10, 1e-12
