@@ -289,3 +289,17 @@ def test_backward_without_dy_needs_a_vae_loss_first():
         split.forward(np.zeros((2, 1, 28, 28)))
         with pytest.raises(RuntimeError, match="no dy, after a forward of 2 rows"):
             split.backward()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc/PID/status (Linux)")
+def test_workers_start_with_ctrl_c_ignored_and_the_handler_here_is_restored():
+    """A worker's Python starts with SIGINT ignored (inherited), so a Ctrl-C during its start
+    cannot kill it; this process's own handler is back afterwards."""
+    before = signal.getsignal(signal.SIGINT)
+    with SplitProcesses(_conv(25), 2) as split:
+        split.forward(np.zeros((2, 1, 28, 28)))
+        pid = split._workers[0][0].pid
+        with open(f"/proc/{pid}/status") as f:
+            ignored = int(next(line for line in f if line.startswith("SigIgn:")).split()[1], 16)
+        assert ignored & (1 << (signal.SIGINT - 1))
+    assert signal.getsignal(signal.SIGINT) is before

@@ -54,6 +54,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
+import threading
 import traceback
 from contextlib import nullcontext
 
@@ -184,7 +185,15 @@ class SplitProcesses(Split):
             # dies while starting would leave start() blocked writing a large argument
             process = context.Process(target=serve, args=(theirs,), daemon=True,
                                       name=f"minae-SplitProcesses-{k}")
-            process.start()
+            # started with Ctrl-C ignored, so a Ctrl-C while the worker's Python starts up
+            # (before serve runs) cannot stop it with a traceback: the child inherits it
+            main = threading.current_thread() is threading.main_thread()  # signals: there only
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                process.start()
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
             theirs.close()
             self._workers.append((process, mine))
             self._waiting.append(True)  # its first word: "ready", or why it could not load
