@@ -130,7 +130,7 @@ def test_ctrl_c_during_a_hanging_check_prints_one_line(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, (proc.returncode, out[-2000:], err[-2000:])
     assert "Traceback" not in err and "Traceback" not in out
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "interrupted" in lines[0]
