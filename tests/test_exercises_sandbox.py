@@ -119,9 +119,12 @@ def test_ctrl_c_during_a_hanging_check_prints_one_line(tmp_path):
     """A real Ctrl-C (SIGINT to the process group) while the learner's code hangs."""
     text = learner("dense").replace(TODO, "        while True:\n            pass")
     (tmp_path / "dense.py").write_text(text)
+    # Ctrl-C as in a terminal: SIGINT at its default in the command, even when this test runs
+    # in a background job (a shell starts those with SIGINT ignored, and children inherit it)
     proc = subprocess.Popen([sys.executable, "-m", "minae.exercises", "check", "dense", "--dir",
                              str(tmp_path), "--time-limit", "60"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline().startswith("running case 1:")
         time.sleep(0.5)
