@@ -276,6 +276,15 @@ class SplitProcesses(Split):
                 pass
 
     # -- the split passes -----------------------------------------------------------------
+    def _run(self, messages: list[tuple], here):
+        """Send ``messages[w]`` to worker ``w``, run ``here()`` in this process meanwhile (BLAS
+        at one thread); return ``[here's result, worker 0's reply, ...]``."""
+        for w, message in enumerate(messages):
+            self._send(w, message)
+        with self._blas_limit():
+            first = here()
+        return [first] + [self._receive(w) for w in range(len(messages))]
+
     def _parts(self, x: np.ndarray, extra: tuple) -> list[tuple]:
         """The parts' arguments; the workers started and this process's copy up to date."""
         x = np.asarray(x)
@@ -305,17 +314,17 @@ class SplitProcesses(Split):
         eps_parts = [e for (e,) in split_rows((eps,), self._sizes)]
         self._weights = [k / n for k in self._sizes]
         params = self.model.params
-        for w, part in enumerate(parts[1:]):
-            self._send(w, ("loss", params, self.training, part, eps_parts[w + 1]))
-        with self._blas_limit():
-            results = [self.local.loss(*parts[0], eps=eps_parts[0])]
-        results += [self._receive(w) for w in range(len(parts) - 1)]
+        results = self._run([("loss", params, self.training, part, e)
+                             for part, e in zip(parts[1:], eps_parts[1:], strict=True)],
+                            lambda: self.local.loss(*parts[0], eps=eps_parts[0]))
+
+        def weighted(values) -> float:  # sum_k (n_k / N) * value_k
+            return sum(c * v for c, v in zip(self._weights, values, strict=True))
+
         if not isinstance(results[0], tuple):
-            return sum(c * r for c, r in zip(self._weights, results, strict=True))
-        value = sum(c * r[0] for c, r in zip(self._weights, results, strict=True))
-        named = {key: sum(c * r[1][key] for c, r in zip(self._weights, results, strict=True))
-                 for key in results[0][1]}
-        return value, named
+            return weighted(results)
+        return (weighted(r[0] for r in results),
+                {key: weighted(r[1][key] for r in results) for key in results[0][1]})
 
     def forward(self, x: np.ndarray, *extra) -> np.ndarray:
         """``y = [part_k.forward(x_k)]``, the parts as equal as ``len(x)`` allows.
@@ -325,11 +334,9 @@ class SplitProcesses(Split):
         parts = self._parts(x, extra)
         self._weights = []
         params = self.model.params
-        for w, part in enumerate(parts[1:]):
-            self._send(w, ("forward", params, self.training, part))
-        with self._blas_limit():
-            first = self.local.forward(*parts[0])
-        return np.concatenate([first] + [self._receive(w) for w in range(len(parts) - 1)])
+        return np.concatenate(self._run([("forward", params, self.training, part)
+                                         for part in parts[1:]],
+                                        lambda: self.local.forward(*parts[0])))
 
     def backward(self, dy: np.ndarray | None = None) -> np.ndarray | None:
         """Each part's backward on its rows of ``dy``; ``grads`` becomes their sum.
@@ -347,20 +354,17 @@ class SplitProcesses(Split):
             raise RuntimeError(f"SplitProcesses.backward: {got}, after a forward of {n} rows "
                                "(call forward, or loss for a VAE, first, on the same batch)")
         parts = [(None,)] * len(self._sizes) if own else split_rows((dy,), self._sizes)
-        for w, (part,) in enumerate(parts[1:]):
-            self._send(w, ("backward", part))
-        with self._blas_limit():
-            dxs = [self.local.backward(parts[0][0])]
+        dx_here, *replies = self._run([("backward", part) for (part,) in parts[1:]],
+                                      lambda: self.local.backward(parts[0][0]))
         weights = self._weights if own else [1.0] * len(self._sizes)
         total = {name: weights[0] * g for name, g in self.local.grads.items()}
-        for w in range(len(self._sizes) - 1):
-            dx, grads = self._receive(w)
-            dxs.append(dx)
+        for c, (_, grads) in zip(weights[1:], replies, strict=True):
             for name, g in grads.items():
-                total[name] += weights[w + 1] * g
+                total[name] += c * g
         self._grads = total
-        if dxs[0] is None:
+        if dx_here is None:
             return None
+        dxs = [dx_here] + [dx for dx, _ in replies]
         return np.concatenate([c * d for c, d in zip(weights, dxs, strict=True)])
 
     def __repr__(self) -> str:
