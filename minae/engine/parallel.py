@@ -137,7 +137,9 @@ class Split:
 
     model: Container
 
-    def _hold_blas(self, parts: int, what: str) -> None:
+    def _init_split(self, parts: int, what: str) -> None:
+        """No parts run yet (no sizes, no gradients); find how to hold BLAS to one thread,
+        and warn if nothing can (``what`` names the argument that turns the split off)."""
         self._one_blas_thread = one_blas_thread()
         self._sizes: list[int] = []
         self._grads: dict[str, np.ndarray] = {}
@@ -190,7 +192,7 @@ class SplitBatch(Split):
         self.model = model
         self.replicas = [replica(model) for _ in range(threads)]
         self.pool = ThreadPoolExecutor(max_workers=threads - 1) if threads > 1 else None
-        self._hold_blas(threads, "threads")
+        self._init_split(threads, "threads")
 
     def use_engine(self, engine) -> SplitBatch:
         """Run the model and every replica on ``engine`` (shared; its scratch is per thread)."""

@@ -156,7 +156,7 @@ class SplitProcesses(Split):
         self.processes = processes
         self._workers: list[tuple] = []  # (process, connection), started at the first forward
         self._waiting: list[bool] = []  # a reply is owed by that worker
-        self._hold_blas(processes, "processes")
+        self._init_split(processes, "processes")
 
     def train(self) -> SplitProcesses:
         self.model.train()
