@@ -71,7 +71,8 @@ class FastAdam(Adam):
         e = self.eps / math.sqrt(c2) if self.eps_hat else self.eps
         flat = [a.reshape(-1) for a in (p, g, state["m"], state["v"])]
         dtype = np.result_type(p, g)
-        a_buf, b_buf, g_buf = (np.empty(self.piece, dtype=dtype) for _ in range(3))
+        a_buf, b_buf = np.empty(self.piece, dtype=dtype), np.empty(self.piece, dtype=dtype)
+        g_buf = np.empty(self.piece, dtype=dtype) if self.weight_decay else None
         for lo in range(0, p.size, self.piece):
             hi = min(lo + self.piece, p.size)
             pc, gc, m, v = (a[lo:hi] for a in flat)
